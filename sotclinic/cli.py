@@ -1,0 +1,27 @@
+"""The `sotclinic` console command.
+
+`sotclinic classify FILE.json` needs no database and never imports Django.
+Every other sub-command is a Django management command (`sotclinic migrate`, `sotclinic seed_demo`, ...).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "classify":
+        from sotclinic.sot.cli import run_classify
+
+        return run_classify(args[1:], stdout=sys.stdout, stderr=sys.stderr)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sotclinic.config.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["sotclinic", *args])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
