@@ -28,10 +28,12 @@ INSTALLED_APPS = [
     "sotclinic.patients",
     "sotclinic.visits",
     "sotclinic.audit",
+    "sotclinic.api",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -98,7 +100,12 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT = env_str("SOTCLINIC_STATIC_ROOT", "") or None  # only for collectstatic in production
+STATICFILES_DIRS = [BASE_DIR / "static"]
+# Static files (our CSS/JS and htmx from the django-htmx package) are served by WhiteNoise straight from the
+# installed packages, so the app needs no collectstatic step and no web server in front of it to look right.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -753,12 +753,14 @@ _OVERRIDE_KEYS = {
 }
 
 
-def load_kb(override_path: str | Path | None = None) -> KnowledgeBase:
+def load_kb(override_path: str | Path | None = None, *, data_dir: str | Path | None = None) -> KnowledgeBase:
     """Read and validate the knowledge files, then apply ``override_path`` (a TOML file) if given.
 
+    ``data_dir`` replaces the built-in ``sotclinic/data/sot`` directory (for tests and tools).
     Raises KnowledgeBaseError naming the file, the entry and the reason.
     """
-    docs = {name: _read_toml(DATA_DIR / name, name) for name in _FILES}
+    directory = Path(data_dir) if data_dir is not None else DATA_DIR
+    docs = {name: _read_toml(directory / name, name) for name in _FILES}
     for name, doc in docs.items():
         _check_version(doc, name)
 

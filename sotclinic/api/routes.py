@@ -1,0 +1,125 @@
+"""The JSON API. It goes through the same access helpers and services as the pages."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI, Schema
+from ninja.security import django_auth
+
+from sotclinic.clinic.access import get_visit
+from sotclinic.visits.models import Visit
+from sotclinic.visits.services import VisitLocked, draft_from_visit, visit_save_draft
+
+api = NinjaAPI(title="sotclinic API", version="1", auth=django_auth, urls_namespace="api")
+
+
+class AmendmentOut(Schema):
+    reason: str
+    text: str
+    signed_at: datetime.datetime
+    author: str
+
+
+class VisitOut(Schema):
+    id: str
+    patient: str
+    date: datetime.date
+    status: str
+    complaint: str
+    pain: int | None
+    findings: list[dict[str, Any]]
+    assessment: dict[str, Any]
+    knowledge_version: str
+    category: str
+    override_reason: str
+    protocol: dict[str, Any]
+    blocking: dict[str, Any]
+    recheck: dict[str, str]
+    plan: str
+    signed_at: datetime.datetime | None
+    content_hash: str
+    amendments: list[AmendmentOut]
+
+
+class VisitPatch(Schema):
+    complaint: str | None = None
+    pain: int | None = None
+    subjective: str | None = None
+    findings: list[dict[str, Any]] | None = None
+    category: str | None = None
+    override_reason: str | None = None
+    plan: str | None = None
+
+
+class ErrorOut(Schema):
+    detail: str | dict[str, list[str]]
+
+
+def _out(visit: Visit) -> dict[str, Any]:
+    return {
+        "id": str(visit.pk),
+        "patient": str(visit.patient_id),
+        "date": visit.date,
+        "status": visit.status,
+        "complaint": visit.complaint,
+        "pain": visit.pain,
+        "findings": visit.findings,
+        "assessment": visit.assessment,
+        "knowledge_version": visit.knowledge_version,
+        "category": visit.category,
+        "override_reason": visit.override_reason,
+        "protocol": visit.protocol,
+        "blocking": visit.blocking,
+        "recheck": visit.recheck,
+        "plan": visit.plan,
+        "signed_at": visit.signed_at,
+        "content_hash": visit.content_hash,
+        "amendments": [
+            {"reason": a.reason, "text": a.text, "signed_at": a.signed_at, "author": a.author.display_name}
+            for a in visit.amendments.select_related("author")
+        ],
+    }
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    status = 409 if isinstance(exc, VisitLocked) else 403
+    return api.create_response(request, {"detail": str(exc) or "Forbidden."}, status=status)
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    detail = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    return api.create_response(request, {"detail": detail}, status=422)
+
+
+@api.get("/visits/{visit_id}", response={200: VisitOut, 403: ErrorOut, 404: ErrorOut})
+def read_visit(request: HttpRequest, visit_id: str) -> dict[str, Any]:
+    from django.db import transaction
+
+    from sotclinic.audit.models import Action
+    from sotclinic.audit.services import audit_record
+
+    visit = get_visit(request.user, visit_id)  # type: ignore[arg-type]
+    with transaction.atomic():
+        audit_record(actor=request.user, action=Action.VISIT_VIEW, patient=visit.patient, obj=visit,  # type: ignore[arg-type]
+                     detail={"via": "api"})
+    return _out(visit)
+
+
+@api.patch(
+    "/visits/{visit_id}", response={200: VisitOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+)
+def patch_visit(request: HttpRequest, visit_id: str, payload: VisitPatch) -> dict[str, Any]:
+    visit = get_visit(request.user, visit_id)  # type: ignore[arg-type]
+    if visit.is_signed:
+        raise VisitLocked()
+    draft = draft_from_visit(visit)
+    for key, value in payload.dict(exclude_unset=True).items():
+        setattr(draft, key, value if value is not None or key == "pain" else getattr(draft, key))
+    visit = visit_save_draft(visit=visit, by=request.user, draft=draft)  # type: ignore[arg-type]
+    return _out(visit)

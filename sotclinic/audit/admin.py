@@ -1,0 +1,21 @@
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from sotclinic.audit.models import AuditEvent
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["at", "clinic", "actor", "actor_role", "action", "patient", "object_type", "address"]
+    list_filter = ["clinic", "action", "actor_role"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

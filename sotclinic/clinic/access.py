@@ -1,0 +1,71 @@
+"""The one place that decides which patient data a user may reach.
+
+Every view, API route and export fetches patients and visits through these functions. An object that belongs to
+another clinic is answered with 404 (it is not revealed to exist); clinical notes are refused to roles that may not
+read them with 403.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from sotclinic.clinic.models import User
+    from sotclinic.patients.models import Patient
+    from sotclinic.visits.models import Visit
+
+
+def _require_clinic_member(user: Any) -> None:
+    if not getattr(user, "is_authenticated", False):
+        raise Http404
+    if user.clinic_id is None or not user.is_active:
+        raise Http404
+
+
+def can_read_clinical(user: User) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.is_practitioner)
+
+
+def require_clinical(user: User) -> None:
+    _require_clinic_member(user)
+    if not can_read_clinical(user):
+        raise PermissionDenied("Only practitioners can open clinical notes.")
+
+
+def patients_for(user: User) -> QuerySet[Patient]:
+    from sotclinic.patients.models import Patient
+
+    _require_clinic_member(user)
+    return Patient.objects.filter(clinic_id=user.clinic_id)
+
+
+def get_patient(user: User, patient_id: Any) -> Patient:
+    from sotclinic.patients.models import Patient
+
+    try:
+        return patients_for(user).get(pk=patient_id)
+    except (Patient.DoesNotExist, ValueError, ValidationError):
+        raise Http404 from None
+
+
+def visits_for(user: User) -> QuerySet[Visit]:
+    from sotclinic.visits.models import Visit
+
+    _require_clinic_member(user)
+    return Visit.objects.filter(clinic_id=user.clinic_id)
+
+
+def get_visit(user: User, visit_id: Any) -> Visit:
+    from sotclinic.visits.models import Visit
+
+    try:
+        visit = visits_for(user).select_related("patient", "practitioner", "signed_by").get(pk=visit_id)
+    except (Visit.DoesNotExist, ValueError, ValidationError):
+        raise Http404 from None
+    require_clinical(user)
+    return visit

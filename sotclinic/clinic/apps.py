@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class ClinicConfig(AppConfig):
+    name = "sotclinic.clinic"
+    label = "clinic"
+    verbose_name = "Clinic and staff"
+
+    def ready(self) -> None:
+        # Load and validate the SOT knowledge base at start-up: a malformed file stops the app with a clear message.
+        from sotclinic.sot import default_kb
+
+        default_kb()

@@ -1,0 +1,151 @@
+/* sotclinic keyboard-first entry. No inline script anywhere: this file is the only behaviour the pages have
+   besides htmx. Every change it makes dispatches a real "change" event so the page autosaves as if clicked. */
+(function () {
+  "use strict";
+
+  function isTyping(el) {
+    if (!el) return false;
+    if (el.isContentEditable || el.tagName === "TEXTAREA") return true;
+    if (el.tagName === "INPUT") {
+      return ["radio", "checkbox", "button", "submit", "reset", "hidden"].indexOf(el.type) === -1;
+    }
+    return el.tagName === "SELECT" && !el.closest(".exam-row");
+  }
+
+  function fire(el) {
+    el.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  function rows() {
+    return Array.prototype.slice.call(document.querySelectorAll(".exam-row"));
+  }
+
+  function rowFor(key) {
+    return document.querySelector('.exam-row[data-shortcut="' + key + '"]');
+  }
+
+  function focusRow(row) {
+    if (!row) return;
+    row.focus();
+    row.scrollIntoView({ block: "nearest" });
+  }
+
+  function refreshRow(row) {
+    var checked = row.querySelector('input[type="radio"]:checked');
+    var side = row.querySelector("select.side");
+    var value = row.querySelector("input.value");
+    row.classList.toggle("is-positive", !!checked && checked.value === "positive");
+    row.classList.toggle("is-negative", !!checked && checked.value === "negative");
+    row.classList.toggle("is-recorded", !checked && ((side && side.value) || (value && value.value)) ? true : false);
+  }
+
+  function setResult(row, result) {
+    var radio = row.querySelector('input[type="radio"][value="' + result + '"]');
+    if (!radio) return false;
+    radio.checked = true;
+    fire(radio);
+    return true;
+  }
+
+  function setSide(row, side) {
+    var select = row.querySelector("select.side");
+    if (!select || !select.querySelector('option[value="' + side + '"]')) return false;
+    select.value = side;
+    fire(select);
+    return true;
+  }
+
+  function editValue(row, key) {
+    var input = row.querySelector("input.value");
+    if (!input) return false;
+    input.value = key === "Backspace" ? input.value.slice(0, -1) : input.value + key;
+    fire(input);
+    return true;
+  }
+
+  function clearRow(row) {
+    row.querySelectorAll('input[type="radio"]').forEach(function (r) { r.checked = false; });
+    row.querySelectorAll("select").forEach(function (s) { s.value = ""; });
+    row.querySelectorAll("input:not([type=radio])").forEach(function (i) { i.value = ""; });
+    fire(row.querySelector("input, select"));
+  }
+
+  var SIDE_KEYS = { l: "left", r: "right", b: "bilateral", e: "even" };
+
+  function onRowKey(row, ev) {
+    var key = ev.key;
+    var handled = false;
+    if (key === "+" || key === "=") handled = setResult(row, "positive");
+    else if (key === "-") handled = setResult(row, "negative");
+    else if (SIDE_KEYS[key]) handled = setSide(row, SIDE_KEYS[key]);
+    else if (/^[0-9.]$/.test(key)) handled = editValue(row, key);
+    else if (key === "Backspace") {
+      var input = row.querySelector("input.value");
+      if (input && input.value) handled = editValue(row, key);
+      else { clearRow(row); handled = true; }
+    } else if (key === "Delete") { clearRow(row); handled = true; }
+    else if (key === "Enter" || key === "ArrowDown" || key === "ArrowUp") {
+      var all = rows();
+      var index = all.indexOf(row) + (key === "ArrowUp" ? -1 : 1);
+      if (index >= 0 && index < all.length) focusRow(all[index]);
+      else if (key === "Enter") { var next = document.getElementById("confirm-button"); if (next) next.focus(); }
+      handled = true;
+    } else if (key === "Escape") { row.blur(); handled = true; }
+    else if (key.length === 1 && rowFor(key)) { focusRow(rowFor(key)); handled = true; }
+    if (handled) { ev.preventDefault(); refreshRow(row); }
+  }
+
+  document.addEventListener("keydown", function (ev) {
+    if (ev.altKey && !ev.ctrlKey && !ev.metaKey && ev.code && ev.code.indexOf("Key") === 0) {
+      var hot = document.querySelector('[data-hotkey="alt+' + ev.code.slice(3).toLowerCase() + '"]');
+      if (hot) { ev.preventDefault(); hot.click(); }
+      return;
+    }
+    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    var active = document.activeElement;
+    var row = active && active.classList && active.classList.contains("exam-row") ? active : null;
+    if (row) { onRowKey(row, ev); return; }
+    if (isTyping(active)) {
+      if (ev.key === "ArrowDown" && active.id === "q") {
+        var first = document.querySelector("#results a.patient-link");
+        if (first) { ev.preventDefault(); first.focus(); }
+      }
+      return;
+    }
+    if (ev.key.length === 1 && rowFor(ev.key)) { ev.preventDefault(); focusRow(rowFor(ev.key)); return; }
+    if ((ev.key === "ArrowDown" || ev.key === "ArrowUp") && active && active.classList.contains("patient-link")) {
+      var links = Array.prototype.slice.call(document.querySelectorAll("#results a.patient-link"));
+      var i = links.indexOf(active) + (ev.key === "ArrowDown" ? 1 : -1);
+      if (i >= 0 && i < links.length) { ev.preventDefault(); links[i].focus(); }
+      else if (i < 0) { ev.preventDefault(); document.getElementById("q").focus(); }
+    }
+  });
+
+  document.addEventListener("click", function (ev) {
+    var target = ev.target.closest ? ev.target.closest("#confirm-button, #recheck-all") : null;
+    if (!target) return;
+    if (target.id === "confirm-button") {
+      var suggested = target.getAttribute("data-suggested");
+      var radio = suggested ? document.querySelector('input[name="category"][value="' + suggested + '"]') : null;
+      if (radio) { radio.checked = true; fire(radio); radio.focus(); }
+      else { var any = document.querySelector('input[name="category"]'); if (any) any.focus(); }
+    } else if (target.id === "recheck-all") {
+      var changed = null;
+      document.querySelectorAll(".recheck-row").forEach(function (r) {
+        if (!r.querySelector("input:checked")) {
+          var cleared = r.querySelector('input[value="cleared"]');
+          cleared.checked = true;
+          changed = cleared;
+        }
+      });
+      if (changed) fire(changed);
+    }
+  });
+
+  document.addEventListener("change", function (ev) {
+    var row = ev.target.closest ? ev.target.closest(".exam-row") : null;
+    if (row) refreshRow(row);
+    var status = document.getElementById("save-status");
+    if (status && ev.target.closest && ev.target.closest("#visit-form")) { status.textContent = "Saving…"; status.className = "save-status"; }
+  });
+})();

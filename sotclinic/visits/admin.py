@@ -1,0 +1,35 @@
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from sotclinic.visits.models import Amendment, Visit
+
+
+@admin.register(Visit)
+class VisitAdmin(admin.ModelAdmin):
+    list_display = ["date", "patient", "practitioner", "status", "category"]
+    list_filter = ["status", "category", "clinic"]
+    readonly_fields = ["status", "signed_at", "signed_by", "content_hash", "knowledge_version", "assessment"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.is_signed:
+            return False  # a signed note is locked; corrections are amendments
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Amendment)
+class AmendmentAdmin(admin.ModelAdmin):
+    list_display = ["visit", "author", "signed_at", "reason"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Count
+
+from sotclinic.sot import default_kb
+from sotclinic.visits.display import category_label, describe_finding, indicator_name
+from sotclinic.visits.models import Visit, VisitStatus
+
+if TYPE_CHECKING:
+    from sotclinic.patients.models import Patient
+
+
+def chart_summary(*, patient: Patient, clinical: bool) -> dict[str, Any]:
+    """What the chart shows. Without clinical access only visit dates and status are returned."""
+    kb = default_kb()
+    visits = list(
+        Visit.objects.filter(patient=patient)
+        .select_related("practitioner")
+        .annotate(amendment_count=Count("amendments"))
+        .order_by("-date", "-created_at")
+    )
+    signed = [v for v in visits if v.status == VisitStatus.SIGNED]
+    summary: dict[str, Any] = {
+        "visits": visits,
+        "drafts": [v for v in visits if v.status == VisitStatus.DRAFT],
+        "complaints": list(patient.complaints.all()),
+        "visit_count": len(signed),
+    }
+    if not clinical:
+        return summary
+    summary["category_history"] = [
+        {"date": v.date, "category": v.category, "label": category_label(v.category), "visit": v}
+        for v in reversed(signed)
+    ]
+    latest = signed[0] if signed else None
+    summary["latest"] = latest
+    summary["latest_findings"] = (
+        [
+            {
+                "code": f["indicator"],
+                "name": indicator_name(f["indicator"], kb),
+                "text": describe_finding(f, kb),
+                "positive": f.get("result") == "positive",
+            }
+            for f in latest.findings
+        ]
+        if latest
+        else []
+    )
+    return summary

@@ -1,0 +1,132 @@
+"""Personas and helpers shared by the Django tests (healthchecks-style: an owner clinic and an outsider)."""
+
+from __future__ import annotations
+
+import datetime
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from sotclinic.clinic.models import Clinic, Role, User
+from sotclinic.patients.models import Patient
+from sotclinic.patients.services import patient_register
+from sotclinic.visits.models import Visit
+from sotclinic.visits.services import VisitDraft, visit_save_draft, visit_sign, visit_start
+
+PASSWORD = "correct-horse-battery"
+
+CAT2_FINDINGS: list[dict[str, Any]] = [
+    {"indicator": "pelvic_sway", "result": "positive", "value": 1.8},
+    {"indicator": "arm_fossa", "result": "positive", "side": "right"},
+    {"indicator": "first_rib_tender", "result": "positive", "side": "right"},
+    {"indicator": "leg_length_supine", "side": "right", "value": 5},
+]
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def output_dir() -> Path:
+    path = Path(os.environ.get("SOTCLINIC_TEST_OUTPUT", "test-output"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def make_user(clinic: Clinic, username: str, role: str) -> User:
+    user = User(username=username, clinic=clinic, role=role, first_name=username.title(), last_name="Test")
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+@pytest.fixture
+def clinic(db: Any) -> Clinic:
+    return Clinic.objects.create(name="Home Clinic", slug="home")
+
+
+@pytest.fixture
+def other_clinic(db: Any) -> Clinic:
+    return Clinic.objects.create(name="Outsider Clinic", slug="outsider")
+
+
+@pytest.fixture
+def practitioner(clinic: Clinic) -> User:
+    return make_user(clinic, "prac", Role.PRACTITIONER)
+
+
+@pytest.fixture
+def practitioner2(clinic: Clinic) -> User:
+    return make_user(clinic, "prac2", Role.PRACTITIONER)
+
+
+@pytest.fixture
+def front_desk(clinic: Clinic) -> User:
+    return make_user(clinic, "desk", Role.FRONT_DESK)
+
+
+@pytest.fixture
+def outsider(other_clinic: Clinic) -> User:
+    return make_user(other_clinic, "outsider", Role.PRACTITIONER)
+
+
+def client_for(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def prac_client(practitioner: User) -> Client:
+    return client_for(practitioner)
+
+
+@pytest.fixture
+def desk_client(front_desk: User) -> Client:
+    return client_for(front_desk)
+
+
+@pytest.fixture
+def outsider_client(outsider: User) -> Client:
+    return client_for(outsider)
+
+
+def make_patient(by: User, family: str = "Smith", given: str = "Jo", dob: str = "1980-03-07") -> Patient:
+    return patient_register(
+        by=by,
+        data={"family_name": family, "given_names": given, "date_of_birth": datetime.date.fromisoformat(dob)},
+    )
+
+
+@pytest.fixture
+def patient(practitioner: User) -> Patient:
+    return make_patient(practitioner)
+
+
+def make_signed_visit(
+    patient: Patient,
+    by: User,
+    *,
+    findings: list[dict[str, Any]] | None = None,
+    day: datetime.date | None = None,
+    category: str = "cat2",
+) -> Visit:
+    visit = visit_start(patient=patient, by=by, date=day or datetime.date(2026, 11, 1))
+    draft = VisitDraft(complaint="Low back pain", pain=6, findings=list(findings or CAT2_FINDINGS), category=category)
+    visit = visit_save_draft(visit=visit, by=by, draft=draft)
+    return visit_sign(visit=visit, by=by)
+
+
+@pytest.fixture
+def signed_visit(patient: Patient, practitioner: User) -> Visit:
+    return make_signed_visit(patient, practitioner)
+
+
+@pytest.fixture
+def draft_visit(patient: Patient, practitioner: User) -> Visit:
+    return visit_start(patient=patient, by=practitioner)

@@ -1,0 +1,201 @@
+"""The whole visit in real Chromium, keyboard first, with every keystroke and click counted."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sotclinic.clinic.models import User
+from sotclinic.patients.models import Patient
+from sotclinic.visits.models import Visit, VisitStatus
+from tests.conftest import PASSWORD, make_patient, make_signed_visit
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = os.environ.get("SOTCLINIC_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is not installed at {CHROMIUM}: install Debian's 'chromium' package (see README).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Counted:
+    """Drives the page the way a user does, counting each key press (a chord is one) and each click."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.count = 0
+
+    def key(self, *keys: str) -> None:
+        for key in keys:
+            self.page.keyboard.press(key)
+            self.count += 1
+
+    def type(self, text: str) -> None:
+        self.key(*text)
+
+    def click(self, selector: str) -> None:
+        self.page.click(selector)
+        self.count += 1
+
+
+@pytest.fixture
+def page(browser: Any, live_server: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, base_url=live_server.url)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert errors == [], f"JavaScript errors on the page: {errors}"
+
+
+def log_in(page: Any, user: User) -> None:
+    page.goto("/login/")
+    page.fill("input[name=username]", user.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/patients/$"))
+
+
+def wait_saved(page: Any) -> None:
+    page.wait_for_function("document.getElementById('save-status').textContent.startsWith('Saved')")
+    page.wait_for_load_state("networkidle")
+
+
+def test_first_visit_by_keyboard_is_signed_and_shown_on_the_chart(
+    page: Any, practitioner: User, output_dir: Path
+) -> None:
+    patient = make_patient(practitioner, family="Lindqvist", given="Maja")
+    make_patient(practitioner, family="Lindley", given="Tom")
+    log_in(page, practitioner)
+
+    # Find the patient with the keyboard: type, move into the results, open.
+    page.keyboard.type("lindq")
+    page.wait_for_selector("#results a.patient-link:has-text('Lindqvist')")
+    page.wait_for_function("document.querySelectorAll('#results a.patient-link').length === 1")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/patients/{patient.pk}/")
+
+    user = Counted(page)
+    user.key("Alt+n")
+    page.wait_for_url("**/visits/**")
+    user.click("input[name=pain]")
+    user.type("6")
+    user.key("Escape")
+    # Ten findings (the reference's worked example 2 plus six more), keyboard only.
+    user.key("p", "r", "5")  # prone leg check: right short, 5 mm
+    user.key("u", "r", "5")  # supine leg check: right short, 5 mm
+    user.key("w", "1", ".", "8")  # pelvic sway 1.8 cm (positive: over the 1.2 cm threshold)
+    user.key("a", "+", "r")  # arm-fossa test positive, right
+    user.key("f", "+", "r")  # first-rib tubercle tender, right
+    user.key("i", "-")  # inguinal fossa not tender
+    user.key("x", "-")  # pelvis not locked
+    user.key("h", "-")  # no heel tension
+    user.key("k", "+", "r")  # knee sensitivity right
+    user.key("n", "-")  # scalenes not tender
+    wait_saved(page)
+    panel = page.locator("#live .assessment")
+    assert "Findings support Category II" in panel.inner_text()
+    assert "trochanter" in page.locator("#protocol-card").inner_text()
+
+    user.key("Alt+k")  # confirm the suggested category
+    page.wait_for_selector("#blocking-performed")
+    user.key("Alt+b")  # blocking performed as the protocol says
+    user.key("Alt+r")  # every re-checked indicator cleared
+    wait_saved(page)
+    page.screenshot(path=str(output_dir / "visit-first-before-signing.png"), full_page=True)
+    user.key("Alt+s")
+    page.wait_for_url(f"**/patients/{patient.pk}/")
+
+    assert user.count <= 45, f"a first visit with 10 findings took {user.count} keystrokes and clicks"
+    chart = page.locator("main").inner_text()
+    assert "signed" in chart.lower()
+    assert "Category II" in chart
+    visit = Visit.objects.get(patient=patient)
+    assert visit.status == VisitStatus.SIGNED
+    assert visit.category == "cat2"
+    assert len(visit.findings) == 10
+    assert visit.blocking["performed"] is True
+    assert visit.blocking["position"] == "supine"
+    assert [(b["landmark"], b["side"]) for b in visit.blocking["blocks"]] == [("trochanter", "right"), ("ilium", "left")]
+    assert set(visit.recheck.values()) == {"cleared"}
+    assert visit.pain == 6
+    page.screenshot(path=str(output_dir / "chart-after-first-visit.png"), full_page=True)
+
+
+def test_follow_up_visit_carries_findings_forward_in_few_keystrokes(
+    page: Any, practitioner: User, output_dir: Path
+) -> None:
+    patient: Patient = make_patient(practitioner, family="Okoro", given="Ada")
+    previous = make_signed_visit(
+        patient,
+        practitioner,
+        findings=[
+            {"indicator": "leg_length_prone", "side": "right", "value": 6},
+            {"indicator": "leg_length_supine", "side": "right", "value": 5},
+            {"indicator": "pelvic_sway", "result": "positive", "value": 1.8},
+            {"indicator": "arm_fossa", "result": "positive", "side": "right"},
+            {"indicator": "first_rib_tender", "result": "positive", "side": "right"},
+            {"indicator": "inguinal_tender", "result": "positive", "side": "right"},
+            {"indicator": "knee_sensitivity", "result": "positive", "side": "right"},
+            {"indicator": "scalene_tender", "result": "positive", "side": "right"},
+            {"indicator": "pelvis_locked", "result": "negative"},
+            {"indicator": "heel_tension", "result": "negative"},
+        ],
+    )
+    log_in(page, practitioner)
+    page.goto(f"/patients/{patient.pk}/")
+
+    user = Counted(page)
+    user.key("Alt+n")
+    page.wait_for_url("**/visits/**")
+    user.key("Alt+c")  # carry forward the last visit's ten findings
+    page.wait_for_selector("#row-arm_fossa.is-positive")
+    user.key("n", "-")  # scalenes no longer tender
+    user.key("k", "-")  # knee sensitivity gone
+    user.key("p", "Backspace", "3")  # prone leg check now 3 mm
+    wait_saved(page)
+    assert "Findings support Category II" in page.locator("#live .assessment").inner_text()
+    user.key("Alt+k")
+    page.wait_for_selector("#blocking-performed")
+    user.key("Alt+b", "Alt+r")
+    wait_saved(page)
+    page.screenshot(path=str(output_dir / "visit-follow-up-before-signing.png"), full_page=True)
+    user.key("Alt+s")
+    page.wait_for_url(f"**/patients/{patient.pk}/")
+
+    assert user.count <= 25, f"a follow-up visit took {user.count} keystrokes and clicks"
+    visit = Visit.objects.exclude(pk=previous.pk).get(patient=patient)
+    assert visit.status == VisitStatus.SIGNED
+    findings = {f["indicator"]: f for f in visit.findings}
+    assert len(findings) == 10
+    assert findings["scalene_tender"]["result"] == "negative"
+    assert findings["knee_sensitivity"]["result"] == "negative"
+    assert findings["leg_length_prone"]["value"] == 3
+    assert findings["arm_fossa"] == {"indicator": "arm_fossa", "result": "positive", "side": "right"}
+    assert visit.category == "cat2"
