@@ -132,6 +132,7 @@ def test_first_visit_by_keyboard_is_signed_and_shown_on_the_chart(
     user.key("Alt+s")
     page.wait_for_url(f"**/patients/{patient.pk}/")
 
+    (output_dir / "keystrokes-first-visit.txt").write_text(f"{user.count}\n")
     assert user.count <= 45, f"a first visit with 10 findings took {user.count} keystrokes and clicks"
     chart = page.locator("main").inner_text()
     assert "signed" in chart.lower()
@@ -189,6 +190,7 @@ def test_follow_up_visit_carries_findings_forward_in_few_keystrokes(
     user.key("Alt+s")
     page.wait_for_url(f"**/patients/{patient.pk}/")
 
+    (output_dir / "keystrokes-follow-up.txt").write_text(f"{user.count}\n")
     assert user.count <= 25, f"a follow-up visit took {user.count} keystrokes and clicks"
     visit = Visit.objects.exclude(pk=previous.pk).get(patient=patient)
     assert visit.status == VisitStatus.SIGNED

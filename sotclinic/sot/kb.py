@@ -85,8 +85,8 @@ POSITIONS: tuple[str, ...] = ("prone", "supine")
 SIDE_VALUES: tuple[str, ...] = ("left", "right", "bilateral", "even")
 #: weight roles: P primary, S supporting, A against
 ROLES: tuple[str, ...] = ("P", "S", "A")
-#: keys that are never shortcuts (they are taken by the visit page: c = confirm, s = save, ? = help, digits)
-RESERVED_SHORTCUTS: frozenset[str] = frozenset("cs?0123456789")
+#: letters that are never shortcuts: on the visit page they set the side (left, right, bilateral, even)
+RESERVED_SHORTCUTS: frozenset[str] = frozenset("lrbe")
 
 _CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 _OVERRIDE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -510,9 +510,9 @@ def _indicator(
     multiple = _bool(raw, "multiple", at, False)
     roles = _weights(raw.get("weights", {}), categories, role_weights, at)
     shortcut = _str(raw, "shortcut", at, "")
-    bad_key = len(shortcut) != 1 or shortcut.isupper() or shortcut.isspace() or shortcut in RESERVED_SHORTCUTS
+    bad_key = len(shortcut) != 1 or not "a" <= shortcut <= "z" or shortcut in RESERVED_SHORTCUTS
     if shortcut and bad_key:
-        raise at.error(f"shortcut {shortcut!r} must be one lowercase key other than c, s, ? and digits")
+        raise at.error(f"shortcut {shortcut!r} must be one lowercase letter other than l, r, b and e (side keys)")
     note = raw.get("recorded_only_note")
     if note is not None and (not isinstance(note, str) or not note.strip()):
         raise at.error("'recorded_only_note' must be a non-empty string")

@@ -159,7 +159,9 @@ def _compute(draft: VisitDraft) -> tuple[dict[str, Any], dict[str, Any]]:
         values["override_reason"] = ""
     proto: dict[str, Any] = {}
     if decided in CATEGORY_CODES and "variant" not in errors:
-        result = sot_protocol(decided, sides=assessment.sides, variant=values["variant"], kb=kb)
+        # The leg checks themselves go along, so a prone protocol names a missing prone check instead of guessing.
+        sides = {**assessment.sides, **assessment.leg_checks}
+        result = sot_protocol(decided, sides=sides, variant=values["variant"], kb=kb)
         proto = result.to_dict() if result is not None else {}
     values["protocol"] = proto
     values["blocking"] = _validate_blocking(draft.blocking, decided, errors)

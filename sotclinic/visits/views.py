@@ -60,7 +60,10 @@ def _preview_protocol(visit: Visit) -> dict[str, Any] | None:
         return dict(visit.protocol)
     if visit.category == "" and visit.suggested_category:
         result = sot_protocol(
-            visit.suggested_category, sides=visit.assessment.get("sides", {}), variant=visit.variant, kb=default_kb()
+            visit.suggested_category,
+            sides={**visit.assessment.get("sides", {}), **visit.assessment.get("leg_checks", {})},
+            variant=visit.variant,
+            kb=default_kb(),
         )
         return result.to_dict() if result is not None else None
     return None

@@ -177,9 +177,9 @@ def test_shortcuts_are_distinct_single_lowercase_keys(kb: KnowledgeBase) -> None
     keys = [i.shortcut for i in kb.indicators.values()]
     assert len(set(keys)) == len(keys) == len(CATALOGUE)
     for key in keys:
-        assert len(key) == 1 and key.islower() and key not in "cs?0123456789"
+        assert len(key) == 1 and "a" <= key <= "z" and key not in "lrbe"
     assert kb.by_shortcut("a") is kb.indicators["arm_fossa"]
-    assert kb.by_shortcut("c") is None
+    assert kb.by_shortcut("l") is None
 
 
 def test_indicator_is_frozen(kb: KnowledgeBase) -> None:
@@ -280,25 +280,25 @@ BAD_FILES = [
     ),
     pytest.param(
         "indicators.toml",
-        'shortcut = "e"',
+        'shortcut = "c"',
         'shortcut = "d"',
         "indicators.toml: indicator 'crest_sign': shortcut 'd' is already used by 'dollar_sign'",
         id="duplicate-shortcut",
     ),
     pytest.param(
         "indicators.toml",
-        'shortcut = "e"',
         'shortcut = "c"',
-        "indicators.toml: indicator 'crest_sign': shortcut 'c' must be one lowercase key"
-        " other than c, s, ? and digits",
+        'shortcut = "l"',
+        "indicators.toml: indicator 'crest_sign': shortcut 'l' must be one lowercase letter"
+        " other than l, r, b and e (side keys)",
         id="reserved-shortcut",
     ),
     pytest.param(
         "indicators.toml",
-        'shortcut = "e"',
-        'shortcut = "ee"',
-        "indicators.toml: indicator 'crest_sign': shortcut 'ee' must be one lowercase key"
-        " other than c, s, ? and digits",
+        'shortcut = "c"',
+        'shortcut = "cc"',
+        "indicators.toml: indicator 'crest_sign': shortcut 'cc' must be one lowercase letter"
+        " other than l, r, b and e (side keys)",
         id="long-shortcut",
     ),
     pytest.param(
@@ -519,7 +519,7 @@ has_result = true
 sides = ["left", "right"]
 side_meaning = "side of the weak psoas"
 weights = { cat2 = "S" }
-shortcut = "x"
+shortcut = "s"
 """
 
 
@@ -634,7 +634,7 @@ BAD_OVERRIDES = [
         id="duplicate-code",
     ),
     pytest.param(
-        NEW_INDICATOR.replace('shortcut = "x"', 'shortcut = "a"'),
+        NEW_INDICATOR.replace('shortcut = "s"', 'shortcut = "a"'),
         "{path}: indicator 'psoas_balance': shortcut 'a' is already used by 'arm_fossa'",
         id="duplicate-shortcut",
     ),

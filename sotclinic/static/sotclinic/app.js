@@ -106,6 +106,7 @@
     var row = active && active.classList && active.classList.contains("exam-row") ? active : null;
     if (row) { onRowKey(row, ev); return; }
     if (isTyping(active)) {
+      if (ev.key === "Escape") { active.blur(); return; }
       if (ev.key === "ArrowDown" && active.id === "q") {
         var first = document.querySelector("#results a.patient-link");
         if (first) { ev.preventDefault(); first.focus(); }
@@ -142,10 +143,15 @@
     }
   });
 
-  document.addEventListener("change", function (ev) {
+  function markSaving(ev) {
     var row = ev.target.closest ? ev.target.closest(".exam-row") : null;
     if (row) refreshRow(row);
     var status = document.getElementById("save-status");
-    if (status && ev.target.closest && ev.target.closest("#visit-form")) { status.textContent = "Saving…"; status.className = "save-status"; }
-  });
+    if (status && ev.target.closest && ev.target.closest("#visit-form")) {
+      status.textContent = "Saving…";
+      status.className = "save-status";
+    }
+  }
+  document.addEventListener("change", markSaving);
+  document.addEventListener("input", markSaving);
 })();
