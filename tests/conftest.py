@@ -117,7 +117,9 @@ def make_signed_visit(
     category: str = "cat2",
 ) -> Visit:
     visit = visit_start(patient=patient, by=by, date=day or datetime.date(2026, 11, 1))
-    draft = VisitDraft(complaint="Low back pain", pain=6, findings=list(findings or CAT2_FINDINGS), category=category)
+    draft = VisitDraft(
+        complaint="Low back pain", pain=6, findings=list(findings or CAT2_FINDINGS), category=category
+    )
     visit = visit_save_draft(visit=visit, by=by, draft=draft)
     return visit_sign(visit=visit, by=by)
 

@@ -53,14 +53,18 @@ def test_outsider_gets_404_on_every_url_of_another_clinic(
         assert response.status_code == 404, (method, url, response.status_code)
         assert patient.family_name not in response.content.decode(), (method, url)
     client_api = client_for(outsider)
-    response = client_api.patch(f"/api/visits/{draft_visit.pk}", data={"plan": "x"}, content_type="application/json")
+    response = client_api.patch(
+        f"/api/visits/{draft_visit.pk}", data={"plan": "x"}, content_type="application/json"
+    )
     assert response.status_code == 404
     assert Visit.objects.get(pk=signed_visit.pk).content_hash == before.content_hash
     assert not AuditEvent.objects.filter(actor=outsider).exists()
 
 
 @pytest.mark.django_db
-def test_front_desk_cannot_open_clinical_notes(front_desk: User, patient: Patient, signed_visit: Visit) -> None:
+def test_front_desk_cannot_open_clinical_notes(
+    front_desk: User, patient: Patient, signed_visit: Visit
+) -> None:
     client = client_for(front_desk)
     for method, url in visit_urls(signed_visit):
         response = call(client, method, url)

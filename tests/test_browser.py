@@ -32,7 +32,9 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is not installed at {CHROMIUM}: install Debian's 'chromium' package (see README).")
+        pytest.fail(
+            f"Chromium is not installed at {CHROMIUM}: install Debian's 'chromium' package (see README)."
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -143,7 +145,10 @@ def test_first_visit_by_keyboard_is_signed_and_shown_on_the_chart(
     assert len(visit.findings) == 10
     assert visit.blocking["performed"] is True
     assert visit.blocking["position"] == "supine"
-    assert [(b["landmark"], b["side"]) for b in visit.blocking["blocks"]] == [("trochanter", "right"), ("ilium", "left")]
+    assert [(b["landmark"], b["side"]) for b in visit.blocking["blocks"]] == [
+        ("trochanter", "right"),
+        ("ilium", "left"),
+    ]
     assert set(visit.recheck.values()) == {"cleared"}
     assert visit.pain == 6
     page.screenshot(path=str(output_dir / "chart-after-first-visit.png"), full_page=True)

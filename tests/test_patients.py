@@ -114,14 +114,16 @@ def test_search_page_and_live_results(prac_client: Client, practitioner: User) -
     page = prac_client.get(reverse("patients:list"), {"q": "lindq"})
     assert "Lindqvist, Maja" in page.content.decode()
     partial = prac_client.get(reverse("patients:list"), {"q": "nobody"}, headers={"HX-Request": "true"})
-    assert partial.content.decode().strip().startswith("<p class=\"empty\">")
+    assert partial.content.decode().strip().startswith('<p class="empty">')
     assert "No patient matches" in partial.content.decode()
 
 
 @pytest.mark.django_db
 def test_presenting_complaint_is_recorded(prac_client: Client, patient: Patient) -> None:
     url = reverse("patients:complaint_new", kwargs={"patient_id": patient.pk})
-    response = prac_client.post(url, {"code": "low_back", "description": "Worse sitting", "onset": "2026-01-10"})
+    response = prac_client.post(
+        url, {"code": "low_back", "description": "Worse sitting", "onset": "2026-01-10"}
+    )
     assert response.status_code == 302
     complaint = Complaint.objects.get()
     assert (complaint.code, complaint.description) == ("low_back", "Worse sitting")
@@ -138,7 +140,9 @@ def test_presenting_complaint_is_recorded(prac_client: Client, patient: Patient)
     ],
 )
 @pytest.mark.django_db
-def test_bad_complaint_is_refused(prac_client: Client, patient: Patient, data: dict[str, str], message: str) -> None:
+def test_bad_complaint_is_refused(
+    prac_client: Client, patient: Patient, data: dict[str, str], message: str
+) -> None:
     response = prac_client.post(reverse("patients:complaint_new", kwargs={"patient_id": patient.pk}), data)
     assert response.status_code == 400
     assert message in response.content.decode()
@@ -152,4 +156,6 @@ def test_chart_shows_who_opened_it(prac_client: Client, practitioner: User, pati
     page = prac_client.get(url).content.decode()
     assert "Who opened this chart" in page
     assert page.count("Opened chart") == 2
-    assert AuditEvent.objects.filter(action=Action.CHART_VIEW, actor=practitioner, patient=patient).count() == 2
+    assert (
+        AuditEvent.objects.filter(action=Action.CHART_VIEW, actor=practitioner, patient=patient).count() == 2
+    )

@@ -27,7 +27,9 @@ CAT2_POST = {
 
 
 def autosave(client: Client, visit: Visit, data: dict[str, Any]) -> Any:
-    return client.post(reverse("visits:autosave", kwargs={"visit_id": visit.pk}), data, headers={"HX-Request": "true"})
+    return client.post(
+        reverse("visits:autosave", kwargs={"visit_id": visit.pk}), data, headers={"HX-Request": "true"}
+    )
 
 
 @pytest.mark.django_db
@@ -39,8 +41,13 @@ def test_new_visit_from_the_chart_opens_a_draft_and_reuses_it(prac_client: Clien
     assert first["Location"] == second["Location"] == reverse("visits:detail", kwargs={"visit_id": visit.pk})
     page = prac_client.get(first["Location"]).content.decode()
     assert "SOT examination" in page
-    for group in ("Leg checks", "Category I indicators", "Category II indicators", "Category III indicators",
-                  "Fibres and CMRT"):
+    for group in (
+        "Leg checks",
+        "Category I indicators",
+        "Category II indicators",
+        "Category III indicators",
+        "Fibres and CMRT",
+    ):
         assert group in page
     assert AuditEvent.objects.filter(action=Action.VISIT_CREATE).count() == 1
 
@@ -50,7 +57,7 @@ def test_autosave_updates_the_assessment_and_protocol_live(prac_client: Client, 
     response = autosave(prac_client, draft_visit, {**CAT2_POST, "pain": "6", "complaint": "Low back"})
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Findings support <strong class=\"cat-cat2\">Category II</strong>" in html
+    assert 'Findings support <strong class="cat-cat2">Category II</strong>' in html
     assert "preview of the suggestion" in html
     assert "Default — confirm against your SOT training." in html
     assert 'data-landmark="trochanter"' in html and 'data-side="right"' in html
@@ -72,7 +79,8 @@ def test_too_few_findings_say_what_is_missing(prac_client: Client, draft_visit: 
 @pytest.mark.django_db
 def test_conflicting_findings_are_named(prac_client: Client, draft_visit: Visit) -> None:
     html = autosave(
-        prac_client, draft_visit,
+        prac_client,
+        draft_visit,
         {"heel_tension.result": "positive", "arm_fossa.result": "positive", "arm_fossa.side": "left"},
     ).content.decode()
     assert "findings conflict between Category I and Category II" in html
@@ -83,11 +91,17 @@ def test_conflicting_findings_are_named(prac_client: Client, draft_visit: Visit)
     [
         ({"pain": "11"}, "Pain must be a whole number from 0 to 10."),
         ({"pain": "seven"}, "Pain must be a whole number from 0 to 10."),
-        ({"pelvic_sway.value": "abc"}, "Increased lateral pelvic sway: value must be a number, not &#x27;abc&#x27;."),
+        (
+            {"pelvic_sway.value": "abc"},
+            "Increased lateral pelvic sway: value must be a number, not &#x27;abc&#x27;.",
+        ),
         ({"pelvic_sway.value": "99"}, "pelvic_sway"),
         ({"arm_fossa.result": "maybe"}, "arm_fossa"),
         ({"pelvis_locked.side": "left", "pelvis_locked.result": "positive"}, "pelvis_locked"),
-        ({"occipital_fibre.line": "9", "occipital_fibre.area": "1", "occipital_fibre.side": "left"}, "occipital_fibre"),
+        (
+            {"occipital_fibre.line": "9", "occipital_fibre.area": "1", "occipital_fibre.side": "left"},
+            "occipital_fibre",
+        ),
         ({"category": "cat7"}, "Unknown category"),
         ({"variant": "underwater"}, "Unknown protocol variant"),
         ({"complaint": "x" * 301}, "Complaint must be at most 300 characters."),
@@ -113,7 +127,11 @@ def test_override_needs_a_reason_and_both_are_stored(prac_client: Client, draft_
     assert "Give a reason for choosing cat1 when the findings suggest cat2." in html
     draft_visit.refresh_from_db()
     assert draft_visit.category == ""
-    autosave(prac_client, draft_visit, {**CAT2_POST, "category": "cat1", "override_reason": "Locked pelvis standing"})
+    autosave(
+        prac_client,
+        draft_visit,
+        {**CAT2_POST, "category": "cat1", "override_reason": "Locked pelvis standing"},
+    )
     draft_visit.refresh_from_db()
     assert (draft_visit.suggested_category, draft_visit.category) == ("cat2", "cat1")
     assert draft_visit.override_reason == "Locked pelvis standing"
@@ -121,8 +139,12 @@ def test_override_needs_a_reason_and_both_are_stored(prac_client: Client, draft_
 
 
 @pytest.mark.django_db
-def test_confirming_shows_the_blocking_and_recheck_fields_prefilled(prac_client: Client, draft_visit: Visit) -> None:
-    html = autosave(prac_client, draft_visit, {**CAT2_POST, "category": "cat2", "treatment_key": "old"}).content.decode()
+def test_confirming_shows_the_blocking_and_recheck_fields_prefilled(
+    prac_client: Client, draft_visit: Visit
+) -> None:
+    html = autosave(
+        prac_client, draft_visit, {**CAT2_POST, "category": "cat2", "treatment_key": "old"}
+    ).content.decode()
     assert 'id="treatment" hx-swap-oob="outerHTML"' in html
     assert 'name="blocking.performed"' in html
     assert '<option value="trochanter" selected>' in html
@@ -181,7 +203,10 @@ def test_sign_a_complete_visit(prac_client: Client, practitioner: User, draft_vi
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"category": "", "blocking.performed": ""}, "Confirm the suggested category, or override it with a reason, before"),
+        (
+            {"category": "", "blocking.performed": ""},
+            "Confirm the suggested category, or override it with a reason, before",
+        ),
         ({"category": ""}, "Confirm a category before recording blocking."),
         ({"blocking.1.landmark": "knee"}, "Block 1: unknown landmark &#x27;knee&#x27;."),
         ({"blocking.1.side": "up"}, "Block 1: side must be left or right"),
@@ -197,7 +222,9 @@ def test_sign_a_complete_visit(prac_client: Client, practitioner: User, draft_vi
 def test_signing_refuses_bad_or_incomplete_notes(
     prac_client: Client, draft_visit: Visit, data: dict[str, str], message: str
 ) -> None:
-    response = prac_client.post(reverse("visits:sign", kwargs={"visit_id": draft_visit.pk}), full_visit(**data))
+    response = prac_client.post(
+        reverse("visits:sign", kwargs={"visit_id": draft_visit.pk}), full_visit(**data)
+    )
     assert response.status_code == 400
     assert message in response.content.decode()
     visit = Visit.objects.get(pk=draft_visit.pk)
@@ -216,8 +243,9 @@ def test_a_signed_note_resists_every_way_of_editing_it(
     assert prac_client.post(reverse("visits:sign", kwargs=vid), full_visit(plan="changed")).status_code == 409
     assert prac_client.post(reverse("visits:carry_forward", kwargs=vid)).status_code == 409
     # the API
-    response = prac_client.patch(f"/api/visits/{signed_visit.pk}", data={"plan": "changed"},
-                                 content_type="application/json")
+    response = prac_client.patch(
+        f"/api/visits/{signed_visit.pk}", data={"plan": "changed"}, content_type="application/json"
+    )
     assert response.status_code == 409
     assert "signed and locked" in response.json()["detail"]
     # the admin, even for a superuser
@@ -285,10 +313,14 @@ def test_carry_forward_copies_the_last_signed_findings(
 ) -> None:
     make_signed_visit(patient, practitioner, day=datetime.date(2026, 10, 1))
     last = make_signed_visit(
-        patient, practitioner, day=datetime.date(2026, 11, 1),
-        findings=[{"indicator": "pelvis_locked", "result": "positive"},
-                  {"indicator": "heel_tension", "result": "positive", "side": "left"},
-                  {"indicator": "leg_length_prone", "side": "left", "value": 5}],
+        patient,
+        practitioner,
+        day=datetime.date(2026, 11, 1),
+        findings=[
+            {"indicator": "pelvis_locked", "result": "positive"},
+            {"indicator": "heel_tension", "result": "positive", "side": "left"},
+            {"indicator": "leg_length_prone", "side": "left", "value": 5},
+        ],
         category="cat1",
     )
     prac_client.post(reverse("patients:visit_new", kwargs={"patient_id": patient.pk}))
@@ -304,7 +336,9 @@ def test_carry_forward_copies_the_last_signed_findings(
 
 @pytest.mark.django_db
 def test_carry_forward_without_an_earlier_visit_says_so(prac_client: Client, draft_visit: Visit) -> None:
-    response = prac_client.post(reverse("visits:carry_forward", kwargs={"visit_id": draft_visit.pk}), follow=True)
+    response = prac_client.post(
+        reverse("visits:carry_forward", kwargs={"visit_id": draft_visit.pk}), follow=True
+    )
     assert "There is no earlier signed visit to carry forward." in response.content.decode()
 
 
@@ -321,7 +355,9 @@ def test_a_stale_window_cannot_overwrite_a_newer_draft(prac_client: Client, draf
 def test_leaving_a_half_filled_visit_loses_nothing(prac_client: Client, patient: Patient) -> None:
     prac_client.post(reverse("patients:visit_new", kwargs={"patient_id": patient.pk}))
     visit = Visit.objects.get()
-    autosave(prac_client, visit, {"pain": "4", "heel_tension.result": "positive", "heel_tension.side": "left"})
+    autosave(
+        prac_client, visit, {"pain": "4", "heel_tension.result": "positive", "heel_tension.side": "left"}
+    )
     chart = prac_client.get(reverse("patients:chart", kwargs={"patient_id": patient.pk})).content.decode()
     assert "Unsigned drafts" in chart
     page = prac_client.get(reverse("visits:detail", kwargs={"visit_id": visit.pk})).content.decode()
@@ -333,24 +369,36 @@ def test_leaving_a_half_filled_visit_loses_nothing(prac_client: Client, patient:
 def test_api_reads_and_patches_a_draft(prac_client: Client, draft_visit: Visit) -> None:
     response = prac_client.patch(
         f"/api/visits/{draft_visit.pk}",
-        data={"findings": [{"indicator": "pelvis_locked", "result": "positive"},
-                           {"indicator": "heel_tension", "result": "positive", "side": "left"}], "pain": 3},
+        data={
+            "findings": [
+                {"indicator": "pelvis_locked", "result": "positive"},
+                {"indicator": "heel_tension", "result": "positive", "side": "left"},
+            ],
+            "pain": 3,
+        },
         content_type="application/json",
     )
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["assessment"]["category"] == "cat1" and body["pain"] == 3
-    bad = prac_client.patch(f"/api/visits/{draft_visit.pk}", data={"findings": [{"indicator": "nope"}]},
-                            content_type="application/json")
+    bad = prac_client.patch(
+        f"/api/visits/{draft_visit.pk}",
+        data={"findings": [{"indicator": "nope"}]},
+        content_type="application/json",
+    )
     assert bad.status_code == 422
     assert "nope" in str(bad.json()["detail"])
     assert prac_client.get(f"/api/visits/{draft_visit.pk}").json()["pain"] == 3
 
 
 @pytest.mark.django_db
-def test_every_visit_page_read_is_audited(prac_client: Client, practitioner: User, signed_visit: Visit) -> None:
+def test_every_visit_page_read_is_audited(
+    prac_client: Client, practitioner: User, signed_visit: Visit
+) -> None:
     prac_client.get(reverse("visits:detail", kwargs={"visit_id": signed_visit.pk}))
     prac_client.get(f"/api/visits/{signed_visit.pk}")
-    events = AuditEvent.objects.filter(action=Action.VISIT_VIEW, patient=signed_visit.patient, actor=practitioner)
+    events = AuditEvent.objects.filter(
+        action=Action.VISIT_VIEW, patient=signed_visit.patient, actor=practitioner
+    )
     assert events.count() == 2
     assert {e.detail.get("via") for e in events} == {None, "api"}

@@ -6,11 +6,15 @@ import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.security import django_auth
 
+from sotclinic.audit.models import Action
+from sotclinic.audit.services import audit_record
 from sotclinic.clinic.access import get_visit
+from sotclinic.clinic.models import User
 from sotclinic.visits.models import Visit
 from sotclinic.visits.services import VisitLocked, draft_from_visit, visit_save_draft
 
@@ -59,6 +63,13 @@ class ErrorOut(Schema):
     detail: str | dict[str, list[str]]
 
 
+def _user(request: HttpRequest) -> User:
+    """django_auth has let only signed-in users this far."""
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
 def _out(visit: Visit) -> dict[str, Any]:
     return {
         "id": str(visit.pk),
@@ -99,15 +110,15 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 
 @api.get("/visits/{visit_id}", response={200: VisitOut, 403: ErrorOut, 404: ErrorOut})
 def read_visit(request: HttpRequest, visit_id: str) -> dict[str, Any]:
-    from django.db import transaction
-
-    from sotclinic.audit.models import Action
-    from sotclinic.audit.services import audit_record
-
-    visit = get_visit(request.user, visit_id)  # type: ignore[arg-type]
+    visit = get_visit(_user(request), visit_id)
     with transaction.atomic():
-        audit_record(actor=request.user, action=Action.VISIT_VIEW, patient=visit.patient, obj=visit,  # type: ignore[arg-type]
-                     detail={"via": "api"})
+        audit_record(
+            actor=_user(request),
+            action=Action.VISIT_VIEW,
+            patient=visit.patient,
+            obj=visit,
+            detail={"via": "api"},
+        )
     return _out(visit)
 
 
@@ -115,11 +126,11 @@ def read_visit(request: HttpRequest, visit_id: str) -> dict[str, Any]:
     "/visits/{visit_id}", response={200: VisitOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 )
 def patch_visit(request: HttpRequest, visit_id: str, payload: VisitPatch) -> dict[str, Any]:
-    visit = get_visit(request.user, visit_id)  # type: ignore[arg-type]
+    visit = get_visit(_user(request), visit_id)
     if visit.is_signed:
         raise VisitLocked()
     draft = draft_from_visit(visit)
     for key, value in payload.dict(exclude_unset=True).items():
         setattr(draft, key, value if value is not None or key == "pain" else getattr(draft, key))
-    visit = visit_save_draft(visit=visit, by=request.user, draft=draft)  # type: ignore[arg-type]
+    visit = visit_save_draft(visit=visit, by=_user(request), draft=draft)
     return _out(visit)

@@ -7,6 +7,7 @@ read them with 403.
 
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,11 +21,14 @@ if TYPE_CHECKING:
     from sotclinic.visits.models import Visit
 
 
-def _require_clinic_member(user: Any) -> None:
+def clinic_of(user: Any) -> uuid.UUID:
+    """The clinic an active, signed-in member of staff belongs to; anyone else is answered with 404."""
     if not getattr(user, "is_authenticated", False):
         raise Http404
     if user.clinic_id is None or not user.is_active:
         raise Http404
+    clinic_id: uuid.UUID = user.clinic_id
+    return clinic_id
 
 
 def can_read_clinical(user: User) -> bool:
@@ -32,7 +36,7 @@ def can_read_clinical(user: User) -> bool:
 
 
 def require_clinical(user: User) -> None:
-    _require_clinic_member(user)
+    clinic_of(user)
     if not can_read_clinical(user):
         raise PermissionDenied("Only practitioners can open clinical notes.")
 
@@ -40,8 +44,7 @@ def require_clinical(user: User) -> None:
 def patients_for(user: User) -> QuerySet[Patient]:
     from sotclinic.patients.models import Patient
 
-    _require_clinic_member(user)
-    return Patient.objects.filter(clinic_id=user.clinic_id)
+    return Patient.objects.filter(clinic_id=clinic_of(user))
 
 
 def get_patient(user: User, patient_id: Any) -> Patient:
@@ -56,8 +59,7 @@ def get_patient(user: User, patient_id: Any) -> Patient:
 def visits_for(user: User) -> QuerySet[Visit]:
     from sotclinic.visits.models import Visit
 
-    _require_clinic_member(user)
-    return Visit.objects.filter(clinic_id=user.clinic_id)
+    return Visit.objects.filter(clinic_id=clinic_of(user))
 
 
 def get_visit(user: User, visit_id: Any) -> Visit:

@@ -32,13 +32,74 @@ DEMO_STAFF = (
     ("desk", Role.FRONT_DESK, "", "Sam", "Reyes"),
 )
 
-GIVEN_F = ["Olivia", "Amelia", "Isla", "Ava", "Mia", "Sofia", "Grace", "Lily", "Freya", "Emily", "Chloe", "Ella",
-           "Maya", "Zara", "Hannah"]
-GIVEN_M = ["Oliver", "George", "Noah", "Arthur", "Leo", "Oscar", "Harry", "Jack", "Jacob", "Thomas", "Samuel",
-           "Daniel", "Adam", "Ravi", "Mateo"]
-FAMILY = ["Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel", "Robinson",
-          "Wright", "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall", "Wood", "Jackson", "Clarke",
-          "Khan", "Lewis", "Moreno", "Nowak", "Silva", "Murphy", "Kowalski", "Chen", "Ahmed", "Fischer", "Novak"]
+GIVEN_F = [
+    "Olivia",
+    "Amelia",
+    "Isla",
+    "Ava",
+    "Mia",
+    "Sofia",
+    "Grace",
+    "Lily",
+    "Freya",
+    "Emily",
+    "Chloe",
+    "Ella",
+    "Maya",
+    "Zara",
+    "Hannah",
+]
+GIVEN_M = [
+    "Oliver",
+    "George",
+    "Noah",
+    "Arthur",
+    "Leo",
+    "Oscar",
+    "Harry",
+    "Jack",
+    "Jacob",
+    "Thomas",
+    "Samuel",
+    "Daniel",
+    "Adam",
+    "Ravi",
+    "Mateo",
+]
+FAMILY = [
+    "Smith",
+    "Jones",
+    "Taylor",
+    "Brown",
+    "Williams",
+    "Wilson",
+    "Johnson",
+    "Davies",
+    "Patel",
+    "Robinson",
+    "Wright",
+    "Thompson",
+    "Evans",
+    "Walker",
+    "White",
+    "Roberts",
+    "Green",
+    "Hall",
+    "Wood",
+    "Jackson",
+    "Clarke",
+    "Khan",
+    "Lewis",
+    "Moreno",
+    "Nowak",
+    "Silva",
+    "Murphy",
+    "Kowalski",
+    "Chen",
+    "Ahmed",
+    "Fischer",
+    "Novak",
+]
 
 COMPLAINTS = {
     ComplaintCode.LOW_BACK: "Low back pain, worse after sitting",
@@ -60,6 +121,7 @@ def demo_findings(category: str, rng: random.Random, *, side: str) -> list[dict[
     """A plausible examination whose indicators support `category` (with some noise)."""
     other = "right" if side == "left" else "left"
     mm = rng.choice([3, 4, 5, 6, 8, 10])
+    findings: list[dict[str, Any]]
     if category == "cat1":
         findings = [
             {"indicator": "leg_length_prone", "side": side, "value": mm},
@@ -88,7 +150,12 @@ def demo_findings(category: str, rng: random.Random, *, side: str) -> list[dict[
             {"indicator": "leg_length_prone", "side": other, "value": mm},
             {"indicator": "antalgic_posture", "result": "positive", "side": other},
             {"indicator": "leg_pain", "result": "positive", "side": side},
-            {"indicator": "slr", "result": "positive", "side": side, "value": rng.choice([35, 40, 45, 50, 60])},
+            {
+                "indicator": "slr",
+                "result": "positive",
+                "side": side,
+                "value": rng.choice([35, 40, 45, 50, 60]),
+            },
             {"indicator": "piriformis_tender", "result": rng.choice(["positive", "negative"]), "side": side},
             {"indicator": "arm_fossa", "result": "negative"},
         ]
@@ -111,7 +178,9 @@ def _course(rng: random.Random, start: str, visits: int) -> list[str]:
 def _staff(clinic: Clinic) -> list[User]:
     staff = []
     for username, role, title, first, last in DEMO_STAFF:
-        user = User(username=username, role=role, title=title, first_name=first, last_name=last, clinic=clinic)
+        user = User(
+            username=username, role=role, title=title, first_name=first, last_name=last, clinic=clinic
+        )
         user.set_password(DEMO_PASSWORD)
         user.save()
         staff.append(user)
@@ -151,17 +220,32 @@ def seed_demo(*, patients: int = 30, seed: int = 2026) -> tuple[bool, list[DemoL
                 },
             )
             pregnant = sex == Sex.FEMALE and 24 <= age <= 40 and rng.random() < 0.35
-            code = ComplaintCode.PREGNANCY if pregnant else rng.choice(
-                [ComplaintCode.LOW_BACK] * 4 + [ComplaintCode.NECK, ComplaintCode.HEADACHE, ComplaintCode.TMJ,
-                 ComplaintCode.DIGESTIVE, ComplaintCode.STRESS, ComplaintCode.PELVIC]
+            code = (
+                ComplaintCode.PREGNANCY
+                if pregnant
+                else rng.choice(
+                    [ComplaintCode.LOW_BACK] * 4
+                    + [
+                        ComplaintCode.NECK,
+                        ComplaintCode.HEADACHE,
+                        ComplaintCode.TMJ,
+                        ComplaintCode.DIGESTIVE,
+                        ComplaintCode.STRESS,
+                        ComplaintCode.PELVIC,
+                    ]
+                )
             )
             onset = today - datetime.timedelta(days=rng.randint(120, 700))
-            complaint_add(patient=patient, by=practitioner, code=code, description=COMPLAINTS[code], onset=onset)
+            complaint_add(
+                patient=patient, by=practitioner, code=code, description=COMPLAINTS[code], onset=onset
+            )
             _history(patient, practitioner, rng, code=str(code), pregnant=pregnant, index=index)
     return True, logins
 
 
-def _history(patient: Patient, by: User, rng: random.Random, *, code: str, pregnant: bool, index: int) -> None:
+def _history(
+    patient: Patient, by: User, rng: random.Random, *, code: str, pregnant: bool, index: int
+) -> None:
     today = timezone.localdate()
     count = rng.randint(2, 8)
     start = ["cat1", "cat2", "cat3"][index % 3]
@@ -197,13 +281,17 @@ def _history(patient: Patient, by: User, rng: random.Random, *, code: str, pregn
             draft.recheck = {
                 c: ("cleared" if rng.random() < 0.75 else "not_cleared") for c in proto.get("recheck", [])
             }
-        draft.plan = rng.choice(["Review in one week.", "Continue weekly; home stretches reviewed.", "Review in 10 days."])
+        draft.plan = rng.choice(
+            ["Review in one week.", "Continue weekly; home stretches reviewed.", "Review in 10 days."]
+        )
         visit = visit_save_draft(visit=visit, by=by, draft=draft)
         signed_at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(17, 30)))
         visit_sign(visit=visit, by=by, at=signed_at)
         if number == 1 and index % 7 == 0:
             visit_amend(
-                visit=visit, by=by, reason="Pain score transcribed wrongly",
+                visit=visit,
+                by=by,
+                reason="Pain score transcribed wrongly",
                 text=f"Pain at this visit was {max(pain - 1, 0)}/10, not {pain}/10.",
                 at=signed_at + datetime.timedelta(days=1),
             )
@@ -215,6 +303,9 @@ def _history(patient: Patient, by: User, rng: random.Random, *, code: str, pregn
         # A visit left half-filled today: the chart offers to resume it.
         visit = visit_start(patient=patient, by=by, date=today)
         visit_save_draft(
-            visit=visit, by=by,
-            draft=VisitDraft(complaint="Follow-up", pain=pain, findings=demo_findings("cat1", rng, side=side)[:2]),
+            visit=visit,
+            by=by,
+            draft=VisitDraft(
+                complaint="Follow-up", pain=pain, findings=demo_findings("cat1", rng, side=side)[:2]
+            ),
         )

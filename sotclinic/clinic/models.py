@@ -30,7 +30,9 @@ class User(AbstractUser):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="staff", null=True, blank=True)
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.FRONT_DESK)
-    title = models.CharField(max_length=40, blank=True, help_text="Shown before the name on signed notes, e.g. Dr")
+    title = models.CharField(
+        max_length=40, blank=True, help_text="Shown before the name on signed notes, e.g. Dr"
+    )
 
     @property
     def is_practitioner(self) -> bool:

@@ -68,7 +68,9 @@ def _database_config() -> dict[str, object]:
     if not url:
         DATA_DIR.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{DATA_DIR / 'sotclinic.sqlite3'}"
-    config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=env_int("SOTCLINIC_DB_CONN_MAX_AGE", 0)))
+    config: dict[str, object] = dict(
+        dj_database_url.parse(url, conn_max_age=env_int("SOTCLINIC_DB_CONN_MAX_AGE", 0))
+    )
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL keeps readers and the writer out of each other's way; IMMEDIATE avoids lock upgrades mid-transaction.
         config["OPTIONS"] = {

@@ -38,10 +38,14 @@ class Patient(models.Model):
         indexes = [
             # Pattern opclasses let PostgreSQL answer LIKE 'prefix%' from the index (ignored on SQLite).
             models.Index(
-                fields=["clinic", "family_key"], name="patient_family_idx", opclasses=["uuid_ops", "varchar_pattern_ops"]
+                fields=["clinic", "family_key"],
+                name="patient_family_idx",
+                opclasses=["uuid_ops", "varchar_pattern_ops"],
             ),
             models.Index(
-                fields=["clinic", "given_key"], name="patient_given_idx", opclasses=["uuid_ops", "varchar_pattern_ops"]
+                fields=["clinic", "given_key"],
+                name="patient_given_idx",
+                opclasses=["uuid_ops", "varchar_pattern_ops"],
             ),
             models.Index(fields=["clinic", "date_of_birth"], name="patient_dob_idx"),
         ]

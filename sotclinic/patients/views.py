@@ -9,8 +9,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from sotclinic.audit.models import Action, AuditEvent
 from sotclinic.audit.services import audit_record
-from sotclinic.clinic.http import ClinicRequest
 from sotclinic.clinic.access import can_read_clinical, get_patient, patients_for
+from sotclinic.clinic.http import ClinicRequest
 from sotclinic.patients.forms import ComplaintForm, PatientForm, SearchForm
 from sotclinic.patients.selectors import patient_search
 from sotclinic.patients.services import complaint_add, patient_register, patient_update
@@ -38,7 +38,9 @@ def patient_new(request: ClinicRequest) -> HttpResponse:
             form.add_error(None, exc)
         else:
             return redirect("patients:chart", patient_id=patient.pk)
-    return render(request, "patients/form.html", {"form": form, "patient": None}, status=_status(request, form))
+    return render(
+        request, "patients/form.html", {"form": form, "patient": None}, status=_status(request, form)
+    )
 
 
 @login_required
@@ -60,7 +62,9 @@ def patient_edit(request: ClinicRequest, patient_id: str) -> HttpResponse:
         with transaction.atomic():
             audit_record(actor=request.user, action=Action.PATIENT_VIEW, patient=patient, obj=patient)
         form = PatientForm(instance=patient)
-    return render(request, "patients/form.html", {"form": form, "patient": patient}, status=_status(request, form))
+    return render(
+        request, "patients/form.html", {"form": form, "patient": patient}, status=_status(request, form)
+    )
 
 
 @login_required
@@ -75,7 +79,9 @@ def patient_chart(request: ClinicRequest, patient_id: str) -> HttpResponse:
         "clinical": clinical,
         "summary": chart_summary(patient=patient, clinical=clinical),
         "complaint_form": ComplaintForm(),
-        "opened_by": AuditEvent.objects.filter(patient=patient, action__in=[Action.CHART_VIEW, Action.VISIT_VIEW])
+        "opened_by": AuditEvent.objects.filter(
+            patient=patient, action__in=[Action.CHART_VIEW, Action.VISIT_VIEW]
+        )
         .select_related("actor")
         .order_by("-at", "-id")[:15],
     }

@@ -512,7 +512,9 @@ def _indicator(
     shortcut = _str(raw, "shortcut", at, "")
     bad_key = len(shortcut) != 1 or not "a" <= shortcut <= "z" or shortcut in RESERVED_SHORTCUTS
     if shortcut and bad_key:
-        raise at.error(f"shortcut {shortcut!r} must be one lowercase letter other than l, r, b and e (side keys)")
+        raise at.error(
+            f"shortcut {shortcut!r} must be one lowercase letter other than l, r, b and e (side keys)"
+        )
     note = raw.get("recorded_only_note")
     if note is not None and (not isinstance(note, str) or not note.strip()):
         raise at.error("'recorded_only_note' must be a non-empty string")

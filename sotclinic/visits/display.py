@@ -8,7 +8,11 @@ from typing import Any
 from sotclinic.sot import KnowledgeBase
 
 CATEGORY_LABELS = {"cat1": "Category I", "cat2": "Category II", "cat3": "Category III", "none": "No category"}
-LANDMARK_LABELS = {"trochanter": "greater trochanter", "asis": "iliac crest / ASIS", "ilium": "posterior ilium"}
+LANDMARK_LABELS = {
+    "trochanter": "greater trochanter",
+    "asis": "iliac crest / ASIS",
+    "ilium": "posterior ilium",
+}
 
 
 def category_label(code: str | None) -> str:

@@ -77,7 +77,12 @@ def draft_from_post(post: QueryDict, kb: KnowledgeBase) -> VisitDraft:
         errors["pain"] = ["Pain must be a whole number from 0 to 10."]
 
     texts: dict[str, str] = {}
-    for name, limit in (("complaint", 300), ("subjective", MAX_TEXT), ("plan", MAX_TEXT), ("override_reason", 500)):
+    for name, limit in (
+        ("complaint", 300),
+        ("subjective", MAX_TEXT),
+        ("plan", MAX_TEXT),
+        ("override_reason", 500),
+    ):
         value = post.get(name, "")
         if len(value) > limit:
             errors[name] = [f"{name.replace('_', ' ').capitalize()} must be at most {limit} characters."]
@@ -92,8 +97,15 @@ def draft_from_post(post: QueryDict, kb: KnowledgeBase) -> VisitDraft:
             side = post.get(f"blocking.{n}.side", "").strip()
             if not landmark and not side:
                 continue
-            angle = _number(post.get(f"blocking.{n}.angle_deg", "0") or "0", f"Block {n} angle", block_errors, integer=True)
-            blocks.append({"landmark": landmark, "side": side, "angle_deg": angle if angle is not None else 0})
+            angle = _number(
+                post.get(f"blocking.{n}.angle_deg", "0") or "0",
+                f"Block {n} angle",
+                block_errors,
+                integer=True,
+            )
+            blocks.append(
+                {"landmark": landmark, "side": side, "angle_deg": angle if angle is not None else 0}
+            )
         minutes = _number(post.get("blocking.minutes", ""), "Blocking duration", block_errors)
         duration_s = round(float(minutes) * 60) if minutes is not None else None
         if block_errors:
@@ -109,7 +121,9 @@ def draft_from_post(post: QueryDict, kb: KnowledgeBase) -> VisitDraft:
         blocking = {"performed": False, "notes": post.get("blocking.notes", "")}
 
     recheck = {
-        key.split(".", 1)[1]: value for key, value in post.items() if key.startswith("recheck.") and value
+        key.split(".", 1)[1]: str(value)
+        for key, value in post.items()
+        if key.startswith("recheck.") and value
     }
 
     if errors:

@@ -22,10 +22,14 @@ class Visit(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     clinic = models.ForeignKey("clinic.Clinic", on_delete=models.PROTECT, related_name="visits")
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="visits")
-    practitioner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="visits")
+    practitioner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="visits"
+    )
     date = models.DateField()
     status = models.CharField(max_length=10, choices=VisitStatus.choices, default=VisitStatus.DRAFT)
-    revision = models.PositiveIntegerField(default=0, help_text="Bumped on every save; guards against lost updates")
+    revision = models.PositiveIntegerField(
+        default=0, help_text="Bumped on every save; guards against lost updates"
+    )
 
     # Subjective
     complaint = models.CharField(max_length=300, blank=True)
@@ -70,9 +74,12 @@ class Visit(models.Model):
 
     @property
     def category_label(self) -> str:
-        return {"cat1": "Category I", "cat2": "Category II", "cat3": "Category III", "none": "No category"}.get(
-            self.category, "—"
-        )
+        return {
+            "cat1": "Category I",
+            "cat2": "Category II",
+            "cat3": "Category III",
+            "none": "No category",
+        }.get(self.category, "—")
 
 
 class Amendment(models.Model):

@@ -79,7 +79,11 @@ def visit_start(*, patient: Patient, by: User, date: datetime.date | None = None
         )
         if existing is not None:
             return existing
-        last = Visit.objects.filter(patient=patient, status=VisitStatus.SIGNED).order_by("-date", "-signed_at").first()
+        last = (
+            Visit.objects.filter(patient=patient, status=VisitStatus.SIGNED)
+            .order_by("-date", "-signed_at")
+            .first()
+        )
         visit = Visit.objects.create(
             clinic_id=patient.clinic_id,
             patient=patient,
@@ -107,7 +111,9 @@ def _validate_blocking(raw: dict[str, Any], category: str, errors: dict[str, lis
         if landmark not in LANDMARKS:
             errors.setdefault("blocking", []).append(f"Block {index}: unknown landmark {landmark!r}.")
         if side not in BLOCK_SIDES:
-            errors.setdefault("blocking", []).append(f"Block {index}: side must be left or right, not {side!r}.")
+            errors.setdefault("blocking", []).append(
+                f"Block {index}: side must be left or right, not {side!r}."
+            )
         angle = block.get("angle_deg", 0)
         if not isinstance(angle, int) or not 0 <= angle <= 90:
             errors.setdefault("blocking", []).append(f"Block {index}: angle must be 0–90 degrees.")
@@ -154,7 +160,9 @@ def _compute(draft: VisitDraft) -> tuple[dict[str, Any], dict[str, Any]]:
     is_override = decided != "" and decided != (suggested or "none")
     if is_override and not values["override_reason"]:
         suggestion = suggested or "no category"
-        errors["override_reason"] = [f"Give a reason for choosing {decided} when the findings suggest {suggestion}."]
+        errors["override_reason"] = [
+            f"Give a reason for choosing {decided} when the findings suggest {suggestion}."
+        ]
     if not is_override:
         values["override_reason"] = ""
     proto: dict[str, Any] = {}
@@ -189,7 +197,11 @@ def visit_save_draft(*, visit: Visit, by: User, draft: VisitDraft, revision: int
             raise VisitLocked()
         if revision is not None and revision != current.revision:
             raise ValidationError(
-                {"revision": ["This visit was changed in another window. Reload it to see the latest version."]}
+                {
+                    "revision": [
+                        "This visit was changed in another window. Reload it to see the latest version."
+                    ]
+                }
             )
         current.complaint = draft.complaint.strip()
         current.pain = draft.pain
@@ -296,7 +308,9 @@ def visit_sign(
             raise VisitLocked()
         errors: dict[str, list[str]] = {}
         if current.category == "":
-            errors["category"] = ["Confirm the suggested category, or override it with a reason, before signing."]
+            errors["category"] = [
+                "Confirm the suggested category, or override it with a reason, before signing."
+            ]
         if current.blocking.get("performed") and current.category not in CATEGORY_CODES:
             errors["blocking"] = ["Blocking is recorded but no category is confirmed."]
         if errors:
@@ -308,7 +322,10 @@ def visit_sign(
         current.revision += 1
         current.save()
         audit_record(
-            actor=by, action=Action.VISIT_SIGN, patient=current.patient, obj=current,
+            actor=by,
+            action=Action.VISIT_SIGN,
+            patient=current.patient,
+            obj=current,
             detail={"content_hash": current.content_hash},
         )
     return current
@@ -337,7 +354,10 @@ def visit_amend(
             visit=current, author=by, reason=reason.strip(), text=text.strip(), signed_at=at or timezone.now()
         )
         audit_record(
-            actor=by, action=Action.VISIT_AMEND, patient=current.patient, obj=amendment,
+            actor=by,
+            action=Action.VISIT_AMEND,
+            patient=current.patient,
+            obj=amendment,
             detail={"visit": str(current.pk)},
         )
     return amendment

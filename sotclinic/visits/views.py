@@ -20,7 +20,13 @@ from sotclinic.clinic.http import ClinicRequest
 from sotclinic.sot import default_kb
 from sotclinic.sot import protocol as sot_protocol
 from sotclinic.sot.diagram import pelvis_svg
-from sotclinic.visits.display import LANDMARK_LABELS, category_label, describe_block, describe_finding, indicator_name
+from sotclinic.visits.display import (
+    LANDMARK_LABELS,
+    category_label,
+    describe_block,
+    describe_finding,
+    indicator_name,
+)
 from sotclinic.visits.forms import AmendmentForm, draft_from_post, revision_from_post
 from sotclinic.visits.models import Visit
 from sotclinic.visits.services import (
@@ -131,15 +137,20 @@ def _treatment_context(visit: Visit) -> dict[str, Any]:
         ],
         "landmark_choices": list(LANDMARK_LABELS.items()),
         "protocol_missing": (
-            f"Record the {indicator_name(proto['missing'], kb)} to place the blocks." if proto.get("missing") else ""
+            f"Record the {indicator_name(proto['missing'], kb)} to place the blocks."
+            if proto.get("missing")
+            else ""
         ),
-        "category_choices": [("cat1", "Category I"), ("cat2", "Category II"), ("cat3", "Category III"),
-                             ("none", "No category / no blocking")],
+        "category_choices": [
+            ("cat1", "Category I"),
+            ("cat2", "Category II"),
+            ("cat3", "Category III"),
+            ("none", "No category / no blocking"),
+        ],
     }
 
 
 def _page_context(visit: Visit, errors: list[str] | None = None) -> dict[str, Any]:
-    kb = default_kb()
     return {
         "visit": visit,
         "patient": visit.patient,
@@ -171,21 +182,27 @@ def visit_detail(request: ClinicRequest, visit_id: str) -> HttpResponse:
     return render(request, "visits/visit.html", _page_context(visit))
 
 
-def _render_signed(request: ClinicRequest, visit: Visit, form: AmendmentForm, status: int = 200) -> HttpResponse:
+def _render_signed(
+    request: ClinicRequest, visit: Visit, form: AmendmentForm, status: int = 200
+) -> HttpResponse:
     kb = default_kb()
     context = {
         "visit": visit,
         "patient": visit.patient,
         "findings": [
-            {"name": indicator_name(f["indicator"], kb), "text": describe_finding(f, kb),
-             "positive": f.get("result") == "positive"}
+            {
+                "name": indicator_name(f["indicator"], kb),
+                "text": describe_finding(f, kb),
+                "positive": f.get("result") == "positive",
+            }
             for f in visit.findings
         ],
         "amendments": visit.amendments.select_related("author"),
         "form": form,
         "blocks": [describe_block(b) for b in (visit.blocking or {}).get("blocks", [])],
         "recheck": [
-            {"name": indicator_name(code, kb), "value": value.replace("_", " ")} for code, value in visit.recheck.items()
+            {"name": indicator_name(code, kb), "value": value.replace("_", " ")}
+            for code, value in visit.recheck.items()
         ],
         **_panel_context(visit),
     }
@@ -224,7 +241,9 @@ def visit_carry(request: ClinicRequest, visit_id: str) -> HttpResponse:
         for message in _errors(exc):
             messages.error(request, message)
     else:
-        messages.success(request, "Findings carried forward from the last signed visit. Change what differs today.")
+        messages.success(
+            request, "Findings carried forward from the last signed visit. Change what differs today."
+        )
     return redirect(reverse("visits:detail", kwargs={"visit_id": visit.pk}) + "#exam")
 
 

@@ -15,7 +15,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         created, logins = seed_demo(patients=options["patients"])
-        self.stdout.write("Demo clinic created." if created else "Demo clinic already there; nothing changed.")
-        self.stdout.write("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+        self.stdout.write(
+            "Demo clinic created." if created else "Demo clinic already there; nothing changed."
+        )
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for login in logins:
             self.stdout.write(f"  {login.username:<10} {login.role:<13} {login.name}")
