@@ -19,7 +19,15 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sotclinic.config.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["sotclinic", *args])
+    from sotclinic.config.env import SettingError
+    from sotclinic.sot import KnowledgeBaseError
+
+    try:
+        execute_from_command_line(["sotclinic", *args])
+    except (KnowledgeBaseError, SettingError) as exc:
+        # A broken knowledge file or setting stops start-up with one line that names it, not a traceback.
+        print(f"sotclinic: cannot start: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -402,3 +402,51 @@ def test_every_visit_page_read_is_audited(
     )
     assert events.count() == 2
     assert {e.detail.get("via") for e in events} == {None, "api"}
+
+
+@pytest.mark.django_db
+def test_pregnancy_variant_needs_the_week_and_carries_its_notes(
+    prac_client: Client, draft_visit: Visit
+) -> None:
+    url = reverse("visits:sign", kwargs={"visit_id": draft_visit.pk})
+    response = prac_client.post(url, full_visit(variant="pregnancy"))
+    assert response.status_code == 400
+    assert "Record the week of pregnancy: the pregnancy protocol needs it." in response.content.decode()
+    bad = prac_client.post(url, full_visit(variant="pregnancy", pregnancy_week="50"))
+    assert "Week of pregnancy must be a whole number from 1 to 42." in bad.content.decode()
+    assert Visit.objects.get(pk=draft_visit.pk).status == VisitStatus.DRAFT
+    assert prac_client.post(url, full_visit(variant="pregnancy", pregnancy_week="28")).status_code == 302
+    visit = Visit.objects.get(pk=draft_visit.pk)
+    assert (visit.variant, visit.pregnancy_week, visit.protocol["variant"]) == ("pregnancy", 28, "pregnancy")
+    assert "pregnancy_week" in visit.protocol["requires"]
+    note = prac_client.get(reverse("visits:detail", kwargs={"visit_id": visit.pk})).content.decode()
+    assert "week 28 of pregnancy" in note
+
+
+@pytest.mark.django_db
+def test_a_prone_protocol_without_a_prone_leg_check_names_it_instead_of_placing_blocks(
+    prac_client: Client, draft_visit: Visit
+) -> None:
+    data = {
+        "antalgic_posture.result": "positive",
+        "leg_pain.result": "positive",
+        "leg_pain.side": "left",
+        "slr.result": "positive",
+        "slr.side": "left",
+        "slr.value": "40",
+        "leg_length_supine.side": "right",
+        "category": "cat3",
+        "treatment_key": "",
+    }
+    html = autosave(prac_client, draft_visit, data).content.decode()
+    assert "Blocks not placed: record the prone leg check first." in html
+    assert "Record the prone leg check to place the blocks." in html
+    draft_visit.refresh_from_db()
+    assert draft_visit.protocol["missing"] == "leg_length_prone" and draft_visit.protocol["blocks"] == []
+
+
+@pytest.mark.django_db
+def test_searching_patients_is_audited_without_the_query(prac_client: Client, practitioner: User) -> None:
+    prac_client.get(reverse("patients:list"), {"q": "smith"})
+    event = AuditEvent.objects.get(action=Action.PATIENT_SEARCH)
+    assert event.actor == practitioner and event.detail == {"results": 0}

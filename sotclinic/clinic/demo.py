@@ -267,6 +267,7 @@ def _history(
             category=decided,
             override_reason="Locked pelvis on standing; treated as Category I today" if override else "",
             variant="pregnancy" if pregnant else "standard",
+            pregnancy_week=min(40, 20 + number) if pregnant else None,
         )
         visit = visit_save_draft(visit=visit, by=by, draft=draft)
         proto = visit.protocol

@@ -22,6 +22,9 @@ def patient_list(request: ClinicRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
     results = list(patient_search(user=request.user, query=query))
+    if query:
+        with transaction.atomic():
+            audit_record(actor=request.user, action=Action.PATIENT_SEARCH, detail={"results": len(results)})
     context = {"form": form, "query": query, "patients": results, "total": patients_for(request.user).count()}
     template = "patients/_results.html" if request.htmx else "patients/list.html"
     return render(request, template, context)

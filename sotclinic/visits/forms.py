@@ -76,6 +76,11 @@ def draft_from_post(post: QueryDict, kb: KnowledgeBase) -> VisitDraft:
     if pain_errors:
         errors["pain"] = ["Pain must be a whole number from 0 to 10."]
 
+    week_errors: list[str] = []
+    pregnancy_week = _number(post.get("pregnancy_week", ""), "Week of pregnancy", week_errors, integer=True)
+    if week_errors:
+        errors["pregnancy_week"] = ["Week of pregnancy must be a whole number from 1 to 42."]
+
     texts: dict[str, str] = {}
     for name, limit in (
         ("complaint", 300),
@@ -136,6 +141,7 @@ def draft_from_post(post: QueryDict, kb: KnowledgeBase) -> VisitDraft:
         category=post.get("category", ""),
         override_reason=texts["override_reason"],
         variant=post.get("variant", "standard") or "standard",
+        pregnancy_week=int(pregnancy_week) if pregnancy_week is not None else None,
         blocking=blocking,
         recheck=recheck,
         plan=texts["plan"],

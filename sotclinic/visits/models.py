@@ -46,6 +46,7 @@ class Visit(models.Model):
     category = models.CharField(max_length=10, blank=True)
     override_reason = models.CharField(max_length=500, blank=True)
     variant = models.CharField(max_length=20, default="standard")
+    pregnancy_week = models.PositiveSmallIntegerField(null=True, blank=True)
     protocol = models.JSONField(default=dict, blank=True)
 
     # What was done and what the re-check showed

@@ -52,6 +52,7 @@ class VisitDraft:
     category: str = ""
     override_reason: str = ""
     variant: str = "standard"
+    pregnancy_week: int | None = None
     blocking: dict[str, Any] = field(default_factory=dict)
     recheck: dict[str, str] = field(default_factory=dict)
     plan: str = ""
@@ -167,12 +168,17 @@ def _compute(draft: VisitDraft) -> tuple[dict[str, Any], dict[str, Any]]:
         values["override_reason"] = ""
     proto: dict[str, Any] = {}
     if decided in CATEGORY_CODES and "variant" not in errors:
-        # The leg checks themselves go along, so a prone protocol names a missing prone check instead of guessing.
-        sides = {**assessment.sides, **assessment.leg_checks}
-        result = sot_protocol(decided, sides=sides, variant=values["variant"], kb=kb)
+        # The recorded leg checks go along (not just the short side), so a prone protocol names a missing prone
+        # leg check instead of placing blocks from the supine one.
+        result = sot_protocol(decided, sides=dict(assessment.leg_checks), variant=values["variant"], kb=kb)
         proto = result.to_dict() if result is not None else {}
     values["protocol"] = proto
     values["blocking"] = _validate_blocking(draft.blocking, decided, errors)
+    values["pregnancy_week"] = draft.pregnancy_week
+    if draft.pregnancy_week is not None and not 1 <= draft.pregnancy_week <= 42:
+        errors["pregnancy_week"] = ["Week of pregnancy must be a whole number from 1 to 42."]
+    if values["variant"] == "pregnancy" and values["blocking"].get("performed") and draft.pregnancy_week is None:
+        errors["pregnancy_week"] = ["Record the week of pregnancy: the pregnancy protocol needs it."]
     recheck: dict[str, str] = {}
     for code, outcome in draft.recheck.items():
         if code not in kb.indicators:
@@ -261,6 +267,7 @@ def draft_from_visit(visit: Visit) -> VisitDraft:
         category=visit.category,
         override_reason=visit.override_reason,
         variant=visit.variant,
+        pregnancy_week=visit.pregnancy_week,
         blocking=dict(visit.blocking),
         recheck=dict(visit.recheck),
         plan=visit.plan,
@@ -282,6 +289,7 @@ def note_content(visit: Visit) -> dict[str, Any]:
         "category": visit.category,
         "override_reason": visit.override_reason,
         "variant": visit.variant,
+        "pregnancy_week": visit.pregnancy_week,
         "protocol": visit.protocol,
         "blocking": visit.blocking,
         "recheck": visit.recheck,

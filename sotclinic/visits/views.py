@@ -67,7 +67,7 @@ def _preview_protocol(visit: Visit) -> dict[str, Any] | None:
     if visit.category == "" and visit.suggested_category:
         result = sot_protocol(
             visit.suggested_category,
-            sides={**visit.assessment.get("sides", {}), **visit.assessment.get("leg_checks", {})},
+            sides=visit.assessment.get("leg_checks", {}),
             variant=visit.variant,
             kb=default_kb(),
         )
@@ -107,6 +107,8 @@ def _panel_context(visit: Visit) -> dict[str, Any]:
         "evidence": evidence,
         "preview": preview,
         "preview_is_confirmed": bool(visit.protocol),
+        # the "default — confirm" warning is shown once, as a banner, not again among the notes
+        "preview_notes": [n for n in (preview or {}).get("notes", []) if not n.startswith("Default")],
         "preview_blocks": [describe_block(b) for b in (preview or {}).get("blocks", [])],
         "preview_recheck": [indicator_name(c, kb) for c in (preview or {}).get("recheck", [])],
         "missing_label": indicator_name((preview or {}).get("missing") or "", kb),
@@ -137,7 +139,7 @@ def _treatment_context(visit: Visit) -> dict[str, Any]:
         ],
         "landmark_choices": list(LANDMARK_LABELS.items()),
         "protocol_missing": (
-            f"Record the {indicator_name(proto['missing'], kb)} to place the blocks."
+            f"Record the {indicator_name(proto['missing'], kb).lower()} to place the blocks."
             if proto.get("missing")
             else ""
         ),
