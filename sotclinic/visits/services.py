@@ -177,7 +177,11 @@ def _compute(draft: VisitDraft) -> tuple[dict[str, Any], dict[str, Any]]:
     values["pregnancy_week"] = draft.pregnancy_week
     if draft.pregnancy_week is not None and not 1 <= draft.pregnancy_week <= 42:
         errors["pregnancy_week"] = ["Week of pregnancy must be a whole number from 1 to 42."]
-    if values["variant"] == "pregnancy" and values["blocking"].get("performed") and draft.pregnancy_week is None:
+    if (
+        values["variant"] == "pregnancy"
+        and values["blocking"].get("performed")
+        and draft.pregnancy_week is None
+    ):
         errors["pregnancy_week"] = ["Record the week of pregnancy: the pregnancy protocol needs it."]
     recheck: dict[str, str] = {}
     for code, outcome in draft.recheck.items():
