@@ -206,3 +206,31 @@ def test_follow_up_visit_carries_findings_forward_in_few_keystrokes(
     assert findings["leg_length_prone"]["value"] == 3
     assert findings["arm_fossa"] == {"indicator": "arm_fossa", "result": "positive", "side": "right"}
     assert visit.category == "cat2"
+
+
+def test_enter_moves_on_and_a_half_filled_visit_is_still_there_after_leaving(
+    page: Any, practitioner: User, output_dir: Path
+) -> None:
+    patient = make_patient(practitioner, family="Brandt", given="Ilse")
+    log_in(page, practitioner)
+    page.goto(f"/patients/{patient.pk}/")
+    page.keyboard.press("Alt+n")
+    page.wait_for_url("**/visits/**")
+    visit_url = page.url
+    page.keyboard.press("h")
+    assert page.evaluate("document.activeElement.dataset.indicator") == "heel_tension"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.dataset.indicator") == "first_rib_mobile"
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("+")
+    page.keyboard.press("l")
+    page.keyboard.press("Tab")  # Tab moves on to the next indicator, as Enter does
+    assert page.evaluate("document.activeElement.dataset.indicator") == "first_rib_mobile"
+    wait_saved(page)
+
+    page.goto(f"/patients/{patient.pk}/")  # leave without signing
+    assert "Unsigned drafts" in page.locator("main").inner_text()
+    page.goto(visit_url)
+    assert page.locator("#row-heel_tension").get_attribute("class").split().count("is-positive") == 1
+    assert page.locator("select[name='heel_tension.side']").input_value() == "left"
+    assert "Heel (Achilles) tension" in page.locator("#live .assessment").inner_text()

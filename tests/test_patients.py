@@ -159,3 +159,15 @@ def test_chart_shows_who_opened_it(prac_client: Client, practitioner: User, pati
     assert (
         AuditEvent.objects.filter(action=Action.CHART_VIEW, actor=practitioner, patient=patient).count() == 2
     )
+
+
+@pytest.mark.django_db
+def test_search_handles_accents_and_wildcard_characters(practitioner: User) -> None:
+    ole = make_patient(practitioner, family="Ødegård", given="Ole")
+    make_patient(practitioner, family="Odell", given="Ann")
+    percent = make_patient(practitioner, family="100%", given="Test")
+    assert list(patient_search(user=practitioner, query="ødeg")) == [ole]
+    assert list(patient_search(user=practitioner, query="ØDEGÅRD ole")) == [ole]
+    assert list(patient_search(user=practitioner, query="%")) == []
+    assert list(patient_search(user=practitioner, query="_")) == []
+    assert list(patient_search(user=practitioner, query="100%")) == [percent]

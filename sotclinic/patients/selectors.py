@@ -6,6 +6,9 @@ import datetime
 import re
 from typing import TYPE_CHECKING
 
+from django.db import connection
+from django.db.models import Q
+
 from sotclinic.clinic.access import patients_for
 from sotclinic.patients.models import name_key
 
@@ -47,8 +50,18 @@ def patient_search(*, user: User, query: str, limit: int = 50) -> QuerySet[Patie
     if day is not None:
         return patients.filter(date_of_birth=day).order_by("family_key", "given_key")[:limit]
     words = name_key(query.replace(",", " ")).split()
-    from django.db.models import Q
-
     for word in words[:4]:
-        patients = patients.filter(Q(family_key__startswith=word) | Q(given_key__startswith=word))
+        patients = patients.filter(_starts_with("family_key", word) | _starts_with("given_key", word))
     return patients.order_by("family_key", "given_key")[:limit]
+
+
+def _starts_with(field: str, prefix: str) -> Q:
+    """A prefix match that each database answers from its index.
+
+    PostgreSQL: LIKE 'prefix%' on a varchar_pattern_ops index. SQLite: Django's LIKE carries an ESCAPE clause,
+    which stops SQLite using an index, so ask for the key range [prefix, prefix + U+10FFFF) instead; the keys are
+    case-folded and SQLite compares them byte by byte, so the range is exact.
+    """
+    if connection.vendor == "sqlite":
+        return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + "\U0010ffff"})
+    return Q(**{f"{field}__startswith": prefix})
