@@ -282,7 +282,7 @@ def _text(table: Mapping[str, Any], key: str, at: _Entry) -> str:
 def _choice(table: Mapping[str, Any], key: str, choices: tuple[str, ...], at: _Entry) -> str:
     value = _str(table, key, at)
     if value not in choices:
-        allowed = ", ".join(choices[:-1]) + f" or {choices[-1]}"
+        allowed = choices[0] if len(choices) == 1 else ", ".join(choices[:-1]) + f" or {choices[-1]}"
         raise at.error(f"{key} {value!r} must be {allowed}")
     return value
 
