@@ -16,6 +16,10 @@ def main(argv: list[str] | None = None) -> int:
         from sotclinic.sot.cli import run_classify
 
         return run_classify(args[1:], stdout=sys.stdout, stderr=sys.stderr)
+    if args and args[0] == "score":
+        from sotclinic.measures.cli import run_score
+
+        return run_score(args[1:], stdout=sys.stdout, stderr=sys.stderr)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sotclinic.config.settings")
     from django.core.management import execute_from_command_line
 
