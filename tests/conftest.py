@@ -11,10 +11,22 @@ import pytest
 from django.test import Client
 
 from sotclinic.clinic.models import Clinic, Role, User
+from sotclinic.patients.consent import (
+    DEFAULT_CONSENT_TEXT,
+    consent_sign,
+    consent_text_publish,
+    current_consent_text,
+)
 from sotclinic.patients.models import Patient
 from sotclinic.patients.services import patient_register
 from sotclinic.visits.models import Visit
-from sotclinic.visits.services import VisitDraft, visit_save_draft, visit_sign, visit_start
+from sotclinic.visits.services import (
+    VisitDraft,
+    visit_confirm_screening,
+    visit_save_draft,
+    visit_sign,
+    visit_start,
+)
 
 PASSWORD = "correct-horse-battery"
 
@@ -103,9 +115,19 @@ def make_patient(by: User, family: str = "Smith", given: str = "Jo", dob: str = 
     )
 
 
+def give_consent(patient: Patient, by: User) -> None:
+    """Publish the clinic's consent text (if it has none) and record the patient's signature on it."""
+    if current_consent_text(patient.clinic) is None:
+        consent_text_publish(by=by, title="Consent to care", body=DEFAULT_CONSENT_TEXT)
+    consent_sign(patient=patient, by=by, agreed=True, signed_name=patient.full_name)
+
+
 @pytest.fixture
 def patient(practitioner: User) -> Patient:
-    return make_patient(practitioner)
+    """A consenting adult patient of the home clinic."""
+    patient = make_patient(practitioner)
+    give_consent(patient, practitioner)
+    return patient
 
 
 def make_signed_visit(
@@ -117,6 +139,7 @@ def make_signed_visit(
     category: str = "cat2",
 ) -> Visit:
     visit = visit_start(patient=patient, by=by, date=day or datetime.date(2026, 11, 1))
+    visit = visit_confirm_screening(visit=visit, by=by)
     draft = VisitDraft(
         complaint="Low back pain", pain=6, findings=list(findings or CAT2_FINDINGS), category=category
     )
@@ -131,4 +154,6 @@ def signed_visit(patient: Patient, practitioner: User) -> Visit:
 
 @pytest.fixture
 def draft_visit(patient: Patient, practitioner: User) -> Visit:
-    return visit_start(patient=patient, by=practitioner)
+    """Today's draft, with the screening confirmed: nothing stops blocking."""
+    visit = visit_start(patient=patient, by=practitioner)
+    return visit_confirm_screening(visit=visit, by=practitioner)

@@ -13,7 +13,7 @@ import pytest
 from sotclinic.clinic.models import User
 from sotclinic.patients.models import Patient
 from sotclinic.visits.models import Visit, VisitStatus
-from tests.conftest import PASSWORD, make_patient, make_signed_visit
+from tests.conftest import PASSWORD, give_consent, make_patient, make_signed_visit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -92,6 +92,7 @@ def test_first_visit_by_keyboard_is_signed_and_shown_on_the_chart(
     page: Any, practitioner: User, output_dir: Path
 ) -> None:
     patient = make_patient(practitioner, family="Lindqvist", given="Maja")
+    give_consent(patient, practitioner)
     make_patient(practitioner, family="Lindley", given="Tom")
     log_in(page, practitioner)
 
@@ -106,6 +107,8 @@ def test_first_visit_by_keyboard_is_signed_and_shown_on_the_chart(
     user = Counted(page)
     user.key("Alt+n")
     page.wait_for_url("**/visits/**")
+    user.key("Alt+y")  # screening answered at intake: nothing has changed
+    page.wait_for_selector("#safety .ok")
     user.click("input[name=pain]")
     user.type("6")
     user.key("Escape")
@@ -158,6 +161,7 @@ def test_follow_up_visit_carries_findings_forward_in_few_keystrokes(
     page: Any, practitioner: User, output_dir: Path
 ) -> None:
     patient: Patient = make_patient(practitioner, family="Okoro", given="Ada")
+    give_consent(patient, practitioner)
     previous = make_signed_visit(
         patient,
         practitioner,
@@ -180,6 +184,8 @@ def test_follow_up_visit_carries_findings_forward_in_few_keystrokes(
     user = Counted(page)
     user.key("Alt+n")
     page.wait_for_url("**/visits/**")
+    user.key("Alt+y")  # nothing changed, no reaction to the last visit
+    page.wait_for_selector("#safety .ok")
     user.key("Alt+c")  # carry forward the last visit's ten findings
     page.wait_for_selector("#row-arm_fossa.is-positive")
     user.key("n", "-")  # scalenes no longer tender

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.security import django_auth
+from pydantic import ConfigDict
 
 from sotclinic.audit.models import Action
 from sotclinic.audit.services import audit_record
@@ -50,6 +51,11 @@ class VisitOut(Schema):
 
 
 class VisitPatch(Schema):
+    """The fields a client may change on a draft. Blocking is recorded on the visit page, behind the safety gate;
+    any other key is refused (422), never silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
     complaint: str | None = None
     pain: int | None = None
     subjective: str | None = None

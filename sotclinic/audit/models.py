@@ -17,6 +17,14 @@ class Action(models.TextChoices):
     VISIT_CARRY_FORWARD = "visit.carry_forward", "Carried findings forward"
     VISIT_SIGN = "visit.sign", "Signed visit note"
     VISIT_AMEND = "visit.amend", "Amended signed note"
+    VISIT_SCREENING = "visit.screening", "Confirmed screening at visit"
+    INTAKE_RECORD = "intake.record", "Recorded screening answers"
+    FLAG_DECIDE = "flag.decide", "Recorded red-flag decision"
+    REFERRAL_VIEW = "referral.view", "Printed referral letter"
+    CONSENT_SIGN = "consent.sign", "Recorded consent"
+    ADVERSE_REPORT = "adverse.report", "Reported adverse event"
+    ADVERSE_FOLLOW_UP = "adverse.follow_up", "Followed up adverse event"
+    REGISTER_VIEW = "adverse.register", "Opened adverse-event register"
 
 
 class AuditEvent(models.Model):

@@ -17,8 +17,8 @@ if TYPE_CHECKING:
     from django.db.models import QuerySet
 
     from sotclinic.clinic.models import User
-    from sotclinic.patients.models import Patient
-    from sotclinic.visits.models import Visit
+    from sotclinic.patients.models import Patient, RedFlag
+    from sotclinic.visits.models import AdverseEvent, Visit
 
 
 def clinic_of(user: Any) -> uuid.UUID:
@@ -71,3 +71,26 @@ def get_visit(user: User, visit_id: Any) -> Visit:
         raise Http404 from None
     require_clinical(user)
     return visit
+
+
+def get_red_flag(user: User, patient: Patient, flag_id: Any) -> RedFlag:
+    """A red flag of a patient the user may already see; the details are clinical."""
+    from sotclinic.patients.models import RedFlag
+
+    require_clinical(user)
+    try:
+        return RedFlag.objects.get(pk=flag_id, patient=patient, patient__clinic_id=clinic_of(user))
+    except (RedFlag.DoesNotExist, ValueError, ValidationError):
+        raise Http404 from None
+
+
+def get_adverse_event(user: User, event_id: Any) -> AdverseEvent:
+    from sotclinic.visits.models import AdverseEvent
+
+    clinic_id = clinic_of(user)
+    try:
+        event = AdverseEvent.objects.select_related("patient").get(pk=event_id, clinic_id=clinic_id)
+    except (AdverseEvent.DoesNotExist, ValueError, ValidationError):
+        raise Http404 from None
+    require_clinical(user)
+    return event

@@ -11,9 +11,20 @@ from django.db import transaction
 from django.utils import timezone
 
 from sotclinic.clinic.models import Clinic, Role, User
+from sotclinic.patients.consent import DEFAULT_CONSENT_TEXT, consent_sign, consent_text_publish
+from sotclinic.patients.flags import flag_decide, intake_record
 from sotclinic.patients.models import ComplaintCode, Patient, Sex
 from sotclinic.patients.services import complaint_add, patient_register
-from sotclinic.visits.services import VisitDraft, visit_amend, visit_save_draft, visit_sign, visit_start
+from sotclinic.safety import questions_for
+from sotclinic.visits.adverse import adverse_event_follow_up, adverse_event_report
+from sotclinic.visits.services import (
+    VisitDraft,
+    visit_amend,
+    visit_confirm_screening,
+    visit_save_draft,
+    visit_sign,
+    visit_start,
+)
 
 DEMO_SLUG = "demo"
 DEMO_PASSWORD = "sot-demo-2026"  # noqa: S105 - a published demo login, printed on start-up
@@ -197,6 +208,7 @@ def seed_demo(*, patients: int = 30, seed: int = 2026) -> tuple[bool, list[DemoL
     with transaction.atomic():
         clinic = Clinic.objects.create(name="Riverside SOT Chiropractic (demo)", slug=DEMO_SLUG)
         practitioners = _staff(clinic)[:2]
+        consent_text_publish(by=practitioners[0], title="Consent to SOT care", body=DEFAULT_CONSENT_TEXT)
         used: set[tuple[str, str]] = set()
         for index in range(patients):
             sex = rng.choice([Sex.FEMALE, Sex.MALE])
@@ -239,8 +251,28 @@ def seed_demo(*, patients: int = 30, seed: int = 2026) -> tuple[bool, list[DemoL
             complaint_add(
                 patient=patient, by=practitioner, code=code, description=COMPLAINTS[code], onset=onset
             )
+            consent_sign(patient=patient, by=practitioner, agreed=True, signed_name=patient.full_name)
+            _screen(patient, practitioner, pregnant=pregnant, index=index)
             _history(patient, practitioner, rng, code=str(code), pregnant=pregnant, index=index)
     return True, logins
+
+
+def _screen(patient: Patient, by: User, *, pregnant: bool, index: int) -> None:
+    """Intake: everyone answers the screening questions; most answer no to all of them."""
+    answers: dict[str, Any] = {
+        q.code: False for q in questions_for("patient") if q.answer == "yes_no" and not q.ask_if
+    }
+    answers["morning_stiffness_minutes"] = 10
+    if pregnant:
+        answers["pregnant"] = True
+        answers["pregnancy_week"] = 20
+    if index % 9 == 4:
+        answers["anticoagulants"] = True
+    _, _, raised = intake_record(patient=patient, by=by, answers=answers)
+    for flag in raised:  # caution flags: the practitioner records the modification at the first visit
+        flag_decide(
+            flag=flag, by=by, decision="proceed", reason=flag.modification or "Modified as described."
+        )
 
 
 def _history(
@@ -256,6 +288,7 @@ def _history(
     for number, category in enumerate(_course(rng, start, count)):
         day = first_day + datetime.timedelta(days=7 * number + rng.randint(0, 3))
         visit = visit_start(patient=patient, by=by, date=day)
+        visit = visit_confirm_screening(visit=visit, by=by)
         findings = demo_findings(category, rng, side=side)
         override = category == "cat2" and number > 0 and rng.random() < 0.1
         decided = "cat1" if override else category
@@ -296,10 +329,48 @@ def _history(
                 text=f"Pain at this visit was {max(pain - 1, 0)}/10, not {pain}/10.",
                 at=signed_at + datetime.timedelta(days=1),
             )
+        if number == 0 and index % 6 == 1:
+            adverse_event_report(
+                patient=patient,
+                visit=visit,
+                by=by,
+                description="Aching over the sacrum the evening after blocking",
+                began_at=signed_at + datetime.timedelta(hours=5),
+                severity="mild",
+                duration="1 day",
+                action_taken="None needed",
+                via="next_visit",
+            )
         if improving:
             pain = max(0, pain - rng.choice([0, 1, 1, 2]))
         else:
             pain = min(10, max(0, pain + rng.choice([-1, 0, 0, 1])))
+    if index == 5:
+        # A reaction that needs following up, and a new red flag waiting for the practitioner's decision.
+        last = patient.visits.order_by("-date").first()
+        adverse_event_report(
+            patient=patient,
+            visit=last,
+            by=by,
+            description="Sharp leg pain and tingling for two days",
+            began_at=timezone.now() - datetime.timedelta(hours=30),
+            severity="major",
+            duration="2 days, easing",
+            action_taken="Phoned the patient; advised to see the GP if it does not settle",
+        )
+        intake_record(patient=patient, by=by, answers={"night_pain": True})
+    if index == 11:
+        last = patient.visits.order_by("-date").first()
+        event = adverse_event_report(
+            patient=patient,
+            visit=last,
+            by=by,
+            description="Headache the day after cranial work",
+            began_at=timezone.now() - datetime.timedelta(days=3),
+            severity="moderate",
+            duration="1 day",
+        )
+        adverse_event_follow_up(event=event, by=by, notes="Settled without treatment.")
     if index % 10 == 3:
         # A visit left half-filled today: the chart offers to resume it.
         visit = visit_start(patient=patient, by=by, date=today)

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from sotclinic.api.routes import api
+from sotclinic.patients import safety_views
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="patients:list", permanent=False)),
@@ -11,6 +12,11 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("patients/", include("sotclinic.patients.urls")),
     path("visits/", include("sotclinic.visits.urls")),
+    path("adverse-events/", safety_views.adverse_events, name="adverse_register"),
+    path(
+        "adverse-events/<uuid:event_id>/follow-up/", safety_views.adverse_follow_up, name="adverse_follow_up"
+    ),
+    path("clinic/consent-text/", safety_views.consent_text, name="consent_text"),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -14,7 +14,7 @@ from sotclinic.clinic.http import ClinicRequest
 from sotclinic.patients.forms import ComplaintForm, PatientForm, SearchForm
 from sotclinic.patients.selectors import patient_search
 from sotclinic.patients.services import complaint_add, patient_register, patient_update
-from sotclinic.visits.selectors import chart_summary
+from sotclinic.visits.selectors import chart_summary, safety_summary
 
 
 @login_required
@@ -33,7 +33,7 @@ def patient_list(request: ClinicRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def patient_new(request: ClinicRequest) -> HttpResponse:
-    form = PatientForm(request.POST or None)
+    form = PatientForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             patient = patient_register(by=request.user, data=form.cleaned_data)
@@ -82,6 +82,7 @@ def patient_chart(request: ClinicRequest, patient_id: str) -> HttpResponse:
         "clinical": clinical,
         "summary": chart_summary(patient=patient, clinical=clinical),
         "complaint_form": ComplaintForm(),
+        **safety_summary(patient=patient, clinical=clinical),
         "opened_by": AuditEvent.objects.filter(
             patient=patient, action__in=[Action.CHART_VIEW, Action.VISIT_VIEW]
         )
@@ -104,6 +105,7 @@ def complaint_new(request: ClinicRequest, patient_id: str) -> HttpResponse:
         "clinical": can_read_clinical(request.user),
         "summary": chart_summary(patient=patient, clinical=can_read_clinical(request.user)),
         "complaint_form": form,
+        **safety_summary(patient=patient, clinical=can_read_clinical(request.user)),
         "opened_by": [],
     }
     return render(request, "patients/chart.html", context, status=400)

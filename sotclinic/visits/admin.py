@@ -12,10 +12,13 @@ class VisitAdmin(admin.ModelAdmin):
     list_filter = ["status", "category", "clinic"]
     readonly_fields = ["status", "signed_at", "signed_by", "content_hash", "knowledge_version", "assessment"]
 
+    # Visits are written only through the visit page and the API, which run the safety gate and the signing
+    # rules; the admin is for looking. A signed note is locked in the database as well.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        if obj is not None and obj.is_signed:
-            return False  # a signed note is locked; corrections are amendments
-        return super().has_change_permission(request, obj)
+        return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -54,6 +54,12 @@ class Visit(models.Model):
     recheck = models.JSONField(default=dict, blank=True)
     plan = models.TextField(blank=True, max_length=5000)
 
+    # Safety at this visit: screening re-confirmed (or updated), and the answer to "any reaction to last time?"
+    screening_confirmed_at = models.DateTimeField(null=True, blank=True)
+    reaction_to_last = models.CharField(
+        max_length=10, blank=True, help_text="'' not asked, 'none', or 'reported'"
+    )
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     signed_at = models.DateTimeField(null=True, blank=True)
@@ -98,3 +104,58 @@ class Amendment(models.Model):
 
     def __str__(self) -> str:
         return f"Amendment {self.signed_at:%Y-%m-%d %H:%M}"
+
+
+class Severity(models.TextChoices):
+    """Carnes 2010 consensus (Man Ther 15:355). `major` is shown to staff as "severe (major)"."""
+
+    MILD = "mild", "Mild"
+    MODERATE = "moderate", "Moderate"
+    MAJOR = "major", "Severe (major)"
+
+
+SEVERITY_DEFINITIONS = {
+    Severity.MILD: "Short-term and mild; function intact; passes without any change to treatment.",
+    Severity.MODERATE: "Medium to long term, of moderate severity; may need a change to treatment.",
+    Severity.MAJOR: "Medium to long term, moderate to severe, unacceptable; usually needs further treatment.",
+}
+
+
+class Causality(models.TextChoices):
+    UNRELATED = "unrelated", "Unrelated"
+    POSSIBLE = "possible", "Possibly related"
+    PROBABLE = "probable", "Probably related"
+
+
+class AdverseEvent(models.Model):
+    """A reaction or harm after a visit, reported by staff or by the patient, followed up when severe."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    clinic = models.ForeignKey("clinic.Clinic", on_delete=models.PROTECT, related_name="adverse_events")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="adverse_events")
+    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="adverse_events", null=True)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    reported_via = models.CharField(max_length=20, default="clinic")
+    description = models.TextField(max_length=2000)
+    began_at = models.DateTimeField()
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    duration = models.CharField(max_length=100, blank=True)
+    action_taken = models.TextField(max_length=2000, blank=True)
+    causality = models.CharField(max_length=10, choices=Causality.choices, default=Causality.POSSIBLE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    follow_up_due = models.DateField(null=True, blank=True)
+    followed_up_at = models.DateTimeField(null=True, blank=True)
+    follow_up_notes = models.TextField(max_length=2000, blank=True)
+
+    class Meta:
+        ordering = ["-began_at"]
+        indexes = [models.Index(fields=["clinic", "severity", "-began_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_severity_display()} adverse event {self.began_at:%Y-%m-%d}"
+
+    @property
+    def needs_follow_up(self) -> bool:
+        return self.severity == Severity.MAJOR and self.followed_up_at is None

@@ -50,3 +50,23 @@ def chart_summary(*, patient: Patient, clinical: bool) -> dict[str, Any]:
         else []
     )
     return summary
+
+
+def safety_summary(*, patient: Patient, clinical: bool) -> dict[str, Any]:
+    """Open flags, consent and screening status for the top of the chart."""
+    from sotclinic.patients.consent import current_consent, current_consent_text
+    from sotclinic.patients.flags import latest_intake
+    from sotclinic.visits.gate import open_flags
+
+    flags = open_flags(patient.pk)
+    summary: dict[str, Any] = {
+        "open_flag_count": len(flags),
+        "consent": current_consent(patient),
+        "consent_text": current_consent_text(patient.clinic),
+        "last_intake": latest_intake(patient),
+    }
+    if clinical:
+        summary["open_flags"] = flags
+        summary["decided_flags"] = list(patient.red_flags.exclude(status="open").select_related("decided_by"))
+        summary["adverse_events"] = list(patient.adverse_events.select_related("visit").order_by("-began_at"))
+    return summary

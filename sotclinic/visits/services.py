@@ -19,6 +19,7 @@ from sotclinic.sot import default_kb
 from sotclinic.sot import protocol as sot_protocol
 from sotclinic.sot.classify import classify
 from sotclinic.sot.findings import parse_findings
+from sotclinic.visits.gate import blocking_stops, caution_flags
 from sotclinic.visits.models import Amendment, Recheck, Visit, VisitStatus
 
 if TYPE_CHECKING:
@@ -131,7 +132,7 @@ def _validate_blocking(raw: dict[str, Any], category: str, errors: dict[str, lis
     }
 
 
-def _compute(draft: VisitDraft) -> tuple[dict[str, Any], dict[str, Any]]:
+def _compute(draft: VisitDraft, visit: Visit) -> tuple[dict[str, Any], dict[str, Any]]:
     """Validate a draft and work out the assessment and protocol it implies. Raises ValidationError."""
     errors: dict[str, list[str]] = {}
     kb = default_kb()
@@ -174,6 +175,8 @@ def _compute(draft: VisitDraft) -> tuple[dict[str, Any], dict[str, Any]]:
         proto = result.to_dict() if result is not None else {}
     values["protocol"] = proto
     values["blocking"] = _validate_blocking(draft.blocking, decided, errors)
+    if values["blocking"].get("performed"):
+        _check_gate(visit, errors)
     values["pregnancy_week"] = draft.pregnancy_week
     if draft.pregnancy_week is not None and not 1 <= draft.pregnancy_week <= 42:
         errors["pregnancy_week"] = ["Week of pregnancy must be a whole number from 1 to 42."]
@@ -200,9 +203,9 @@ def _compute(draft: VisitDraft) -> tuple[dict[str, Any], dict[str, Any]]:
 def visit_save_draft(*, visit: Visit, by: User, draft: VisitDraft, revision: int | None = None) -> Visit:
     """Validate and store the whole draft (the page autosaves through this)."""
     _require_practitioner(by)
-    values, _ = _compute(draft)
     with transaction.atomic():
         current = _locked_visit(visit)
+        values, _ = _compute(draft, current)
         if current.is_signed:
             raise VisitLocked()
         if revision is not None and revision != current.revision:
@@ -247,7 +250,7 @@ def visit_carry_forward(*, visit: Visit, by: User) -> Visit:
             raise ValidationError({"findings": ["There is no earlier signed visit to carry forward."]})
         draft = draft_from_visit(current)
         draft.findings = list(last.findings)
-        values, _ = _compute(draft)
+        values, _ = _compute(draft, current)
         for key, value in values.items():
             setattr(current, key, value)
         current.revision += 1
@@ -298,6 +301,10 @@ def note_content(visit: Visit) -> dict[str, Any]:
         "blocking": visit.blocking,
         "recheck": visit.recheck,
         "plan": visit.plan,
+        "screening_confirmed_at": visit.screening_confirmed_at.isoformat()
+        if visit.screening_confirmed_at
+        else None,
+        "reaction_to_last": visit.reaction_to_last,
     }
 
 
@@ -323,8 +330,16 @@ def visit_sign(
             errors["category"] = [
                 "Confirm the suggested category, or override it with a reason, before signing."
             ]
-        if current.blocking.get("performed") and current.category not in CATEGORY_CODES:
-            errors["blocking"] = ["Blocking is recorded but no category is confirmed."]
+        if current.blocking.get("performed"):
+            if current.category not in CATEGORY_CODES:
+                errors["blocking"] = ["Blocking is recorded but no category is confirmed."]
+            _check_gate(current, errors)
+            for flag in caution_flags(current.patient_id):
+                errors.setdefault("flags", []).append(
+                    f"Record the modification for the caution flag “{flag.name}” before signing."
+                )
+        if not current.reaction_to_last and previous_signed_visit(current) is not None:
+            errors["reaction_to_last"] = ["Ask about reactions to the last visit (Alt+Y if there were none)."]
         if errors:
             raise ValidationError(errors)
         current.status = VisitStatus.SIGNED
@@ -339,6 +354,37 @@ def visit_sign(
             patient=current.patient,
             obj=current,
             detail={"content_hash": current.content_hash},
+        )
+    return current
+
+
+def _check_gate(visit: Visit, errors: dict[str, list[str]]) -> None:
+    stops = blocking_stops(visit)
+    if stops:
+        errors.setdefault("blocking", []).extend(
+            f"Blocking cannot be recorded: {stop.title}. {stop.detail}" for stop in stops
+        )
+
+
+def visit_confirm_screening(*, visit: Visit, by: User, reaction: str = "none") -> Visit:
+    """Nothing has changed since the last screening, and the answer to "any reaction to last time?"."""
+    _require_practitioner(by)
+    if reaction not in ("none", "reported"):
+        raise ValidationError({"reaction_to_last": ["Answer none or reported."]})
+    with transaction.atomic():
+        current = _locked_visit(visit)
+        if current.is_signed:
+            raise VisitLocked()
+        current.screening_confirmed_at = timezone.now()
+        current.reaction_to_last = reaction
+        # not a revision bump: the visit form does not carry these fields, so an open page is not out of date
+        current.save(update_fields=["screening_confirmed_at", "reaction_to_last", "updated_at"])
+        audit_record(
+            actor=by,
+            action=Action.VISIT_SCREENING,
+            patient=current.patient,
+            obj=current,
+            detail={"reaction_to_last": reaction},
         )
     return current
 

@@ -28,6 +28,7 @@ from sotclinic.visits.display import (
     indicator_name,
 )
 from sotclinic.visits.forms import AmendmentForm, draft_from_post, revision_from_post
+from sotclinic.visits.gate import blocking_stops, caution_flags
 from sotclinic.visits.models import Visit
 from sotclinic.visits.services import (
     VisitLocked,
@@ -77,7 +78,16 @@ def _preview_protocol(visit: Visit) -> dict[str, Any] | None:
 
 def _treatment_key(visit: Visit) -> str:
     recheck = ",".join((visit.protocol or {}).get("recheck", []))
-    raw = f"{visit.category}|{visit.suggested_category}|{visit.variant}|{recheck}|{visit.protocol.get('missing')}"
+    stops = ",".join(stop.title for stop in blocking_stops(visit))
+    parts = (
+        visit.category,
+        visit.suggested_category,
+        visit.variant,
+        recheck,
+        visit.protocol.get("missing"),
+        stops,
+    )
+    raw = "|".join(str(part) for part in parts)
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
@@ -126,7 +136,10 @@ def _treatment_context(visit: Visit) -> dict[str, Any]:
     while len(blocks) < 3:
         blocks.append({})
     duration_s = blocking.get("duration_s") if blocking.get("performed") else proto.get("duration_s")
+    stops = blocking_stops(visit) if not visit.is_signed else []
     return {
+        "stops": stops,
+        "caution_flags": caution_flags(visit.patient_id),
         "treatment_key": _treatment_key(visit),
         "protocol": proto,
         "blocking": blocking,
@@ -158,6 +171,7 @@ def _page_context(visit: Visit, errors: list[str] | None = None) -> dict[str, An
         "patient": visit.patient,
         "groups": _exam_rows(visit),
         "can_carry_forward": previous_signed_visit(visit) is not None,
+        "previous_visit": previous_signed_visit(visit),
         "errors": errors or [],
         **_panel_context(visit),
         **_treatment_context(visit),
