@@ -36,3 +36,8 @@ def edit(rules_copy: Path) -> Callable[[str, str], Path]:
         return rules_copy
 
     return _edit
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing() -> None:
+    """The pure package needs no Django settings: override tests/conftest.py's autouse fixture with a no-op."""
