@@ -240,3 +240,39 @@ def test_enter_moves_on_and_a_half_filled_visit_is_still_there_after_leaving(
     assert page.locator("#row-heel_tension").get_attribute("class").split().count("is-positive") == 1
     assert page.locator("select[name='heel_tension.side']").input_value() == "left"
     assert "Heel (Achilles) tension" in page.locator("#live .assessment").inner_text()
+
+
+def test_a_red_flag_from_the_health_questions_holds_blocking_until_the_decision(
+    page: Any, practitioner: User, output_dir: Path
+) -> None:
+    patient = make_patient(practitioner, family="Varga", given="Eszter")
+    give_consent(patient, practitioner)
+    log_in(page, practitioner)
+    page.goto(f"/patients/{patient.pk}/")
+    page.keyboard.press("Alt+n")
+    page.wait_for_url("**/visits/**")
+    visit_url = page.url
+    page.click("text=Update the health questions")
+    page.check("input[name='q.bladder_change'][value='yes']")
+    page.check("input[name='q.fever'][value='no']")
+    page.click("button:has-text('Save answers')")
+    page.wait_for_url(visit_url + "#safety")
+
+    gate = page.locator("#gate")
+    assert "Blocking is on hold" in gate.inner_text()
+    assert "cauda equina" in page.locator("#safety").inner_text().lower()
+    assert page.locator("#blocking-performed").count() == 0
+    page.screenshot(path=str(output_dir / "visit-red-flag-gate.png"), full_page=True)
+
+    page.click("#safety .stop a:has-text('Record decision')")
+    page.check("input[name=decision][value=referred]")
+    page.fill("input[name=referred_to]", "Emergency department, Riverside Hospital")
+    page.fill("input[name=referral_date]", "2026-11-25")
+    page.click("button:has-text('Sign decision')")
+    page.wait_for_url(visit_url)
+    assert page.locator("#gate").count() == 0
+    assert page.locator("#blocking-performed").count() == 0  # no category yet, but nothing holds blocking now
+    page.goto(f"/patients/{patient.pk}/")
+    assert page.locator("#open-flags").count() == 0
+    assert "Safety decisions" in page.locator("main").inner_text()
+    assert "referred to Emergency department" in page.locator("main").inner_text()
