@@ -24,8 +24,12 @@ File format::
     max = 130
     integer = true                   # optional (default false): only whole numbers
     filled_from = "date_of_birth"    # optional: the form computes it (see ``age_years``) instead of asking
-    ask_if = "pregnant"              # optional: a follow-up, asked (and listed as unanswered) only when true
     text = "How old are you?"
+
+    [[questions]]
+    code = "pregnancy_week"
+    ...
+    ask_if = "pregnant"              # optional: a follow-up, asked (and listed as unanswered) only when it holds
 
     [[flags]]                        # catalogue order
     code = "ces"
