@@ -33,7 +33,7 @@ from sotclinic.measures.instruments import (
     default_instruments,
     instrument,
 )
-from sotclinic.measures.scoring import ScoringError, format_value, plan_for, score_values
+from sotclinic.measures.scoring import ScoringError, plan_for, score_row
 
 __all__ = ["PROG", "USAGE", "parse_answer", "run_score"]
 
@@ -93,12 +93,13 @@ def parse_answer(text: str) -> int | float | None:
     text = text.strip()
     if not text:
         return None
+    if "_" in text:  # int() and float() accept "1_0"; an answer does not
+        raise ValueError(text)
     try:
         return int(text)
     except ValueError:
         pass
-    value = float(text)  # ValueError for "abc"; "nan" and "inf" parse and are refused by the engine
-    return value
+    return float(text)  # ValueError for "abc"; "nan" and "inf" parse and are refused by the engine
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -207,9 +208,7 @@ def _rows(
 ) -> Iterator[tuple[list[str], list[str], bool]]:
     """For each input row: (the row's cells, its score cells + error, whether it had an error)."""
     plan = plan_for(inst)
-    decimal = [inst.scores[c].decimal if c in inst.scores else False for c in inst.columns]
     empty = [""] * len(inst.columns)
-    codes = plan.codes
     for row in reader:
         if not row:
             continue  # a blank line
@@ -218,28 +217,29 @@ def _rows(
             cells = (row + [""] * header_len)[:header_len]
             yield cells, [*empty, message], True
             continue
-        values: list[object] = []
+        cells = [row[pos] for pos in item_pos]
         bad: list[str] = []
-        for code, pos in zip(codes, item_pos, strict=True):
-            try:
-                values.append(parse_answer(row[pos]))
-            except ValueError:
-                bad.append(f"{code}: {row[pos].strip()!r} is not a number")
-                values.append(None)
+        values: list[object]
+        if all(map(str.isdecimal, cells)):  # the common case: every answer a plain whole number
+            values = list(map(int, cells))
+        else:
+            values = []
+            for code, cell in zip(plan.codes, cells, strict=True):
+                try:
+                    values.append(parse_answer(cell))
+                except ValueError:
+                    bad.append(f"{code}: {cell.strip()!r} is not a number")
+                    values.append(None)
         if bad:
             yield row, [*empty, "; ".join(bad)], True
             continue
         try:
-            result = score_values(plan, values)
+            scored = score_row(plan, values)
         except ScoringError as exc:
             yield row, [*empty, str(exc)], True
             continue
-        col_values = result.column_values()
-        yield (
-            row,
-            [*(format_value(col_values[c], d) for c, d in zip(inst.columns, decimal, strict=True)), ""],
-            False,
-        )
+        scored.append("")
+        yield row, scored, False
 
 
 def _one_line(text: str) -> str:

@@ -47,6 +47,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
 
@@ -200,7 +201,7 @@ class Band:
     below: float | None
     upto: float | None
 
-    def holds(self, value: float) -> bool:
+    def holds(self, value: float | Fraction) -> bool:
         if self.below is not None:
             return value < self.below
         if self.upto is not None:
@@ -214,7 +215,7 @@ class Bands:
     levels: tuple[Band, ...]
     source: str
 
-    def band_of(self, value: float) -> Band:
+    def band_of(self, value: float | Fraction) -> Band:
         for band in self.levels:
             if band.holds(value):
                 return band

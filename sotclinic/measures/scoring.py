@@ -15,7 +15,8 @@ Rounding for display (half-even to 2 decimals) happens only when writing CSV (se
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import operator
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
@@ -114,9 +115,13 @@ class _ScorePlan:
     method: str
     #: item positions (in q1 … qN order)
     idx: tuple[int, ...]
+    #: the points of those positions as a tuple, in one C call
+    take: Callable[[list[int | None]], tuple[int | None, ...]]
     #: per position in ``idx``: the lowest points and the span (max − min) of the item
     lows: tuple[int, ...]
     spans: tuple[int, ...]
+    low_total: int
+    span_total: int
     max_missing: int | None
     components: tuple[str, ...]
     decimal: bool
@@ -132,9 +137,20 @@ class Plan:
     #: per item: allowed answer -> points (reversal applied)
     tables: tuple[Mapping[int, int], ...]
     scores: tuple[_ScorePlan, ...]
+    #: per output column: is it a decimal score
+    decimal: tuple[bool, ...]
 
 
 _PLANS: dict[int, Plan] = {}
+
+
+def _taker(idx: tuple[int, ...]) -> Callable[[list[int | None]], tuple[int | None, ...]]:
+    if not idx:  # mean_of_scores: no items of its own
+        return lambda points: ()
+    if len(idx) == 1:
+        single = idx[0]
+        return lambda points: (points[single],)
+    return operator.itemgetter(*idx)
 
 
 def plan_for(inst: Instrument) -> Plan:
@@ -154,20 +170,27 @@ def plan_for(inst: Instrument) -> Plan:
                 code=sdef.code,
                 method=sdef.method,
                 idx=idx,
+                take=_taker(idx),
                 lows=lows,
                 spans=spans,
+                low_total=sum(lows),
+                span_total=sum(spans),
                 max_missing=sdef.max_missing,
                 components=sdef.components,
                 decimal=sdef.decimal,
             )
         )
-    plan = Plan(inst=inst, codes=codes, index=index, tables=tables, scores=tuple(splans))
+    decimal = tuple(c in inst.scores and inst.scores[c].decimal for c in inst.columns)
+    plan = Plan(inst=inst, codes=codes, index=index, tables=tables, scores=tuple(splans), decimal=decimal)
     _PLANS[id(inst)] = plan  # the plan holds the instrument, so its id is never reused while cached
     return plan
 
 
 # --------------------------------------------------------------------------------------------------------
 # scoring
+
+#: an exact score: (numerator, denominator), or None when it has no value
+Exact = tuple[int, int] | None
 
 
 def _shown(value: object) -> str:
@@ -195,44 +218,52 @@ def score(code: str | Instrument, answers: Mapping[str, float | int | None]) -> 
     plan = plan_for(inst)
     values: list[object] = [None] * len(plan.codes)
     unknown: list[str] = []
+    not_numbers: list[str] = []
     for key, value in answers.items():
         pos = plan.index.get(key) if isinstance(key, str) else None
         if pos is None:
             unknown.append(repr(key))
-        else:
-            values[pos] = value
+            continue
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            not_numbers.append(key)
+        values[pos] = value
     if unknown:
         have = f"{plan.codes[0]}–{plan.codes[-1]}" if len(plan.codes) > 1 else plan.codes[0]
         raise ScoringError([f"unknown item {', '.join(unknown)} ({inst.code} has {have})"])
+    if not_numbers:
+        raise ScoringError(
+            [_value_problem(inst, c, values[plan.index[c]]) for c in plan.codes if c in not_numbers]
+        )
     return score_values(plan, values)
 
 
-def score_values(plan: Plan, values: list[object]) -> Score:
-    """Score answers given by position (q1 … qN); the engine behind score() and ``sotclinic score``."""
-    inst = plan.inst
-    tables = plan.tables
-    points: list[int | None] = [None] * len(values)
-    problems: list[str] = []
-    answered = 0
-    for pos, value in enumerate(values):
-        if value is None:
-            continue
-        p = tables[pos].get(value) if not isinstance(value, bool) else None  # type: ignore[call-overload]
-        if p is None:
-            problems.append(_value_problem(inst, plan.codes[pos], value))
-            continue
-        points[pos] = p
-        answered += 1
-    if problems:
-        raise ScoringError(problems)
+def exact_scores(plan: Plan, values: list[object]) -> tuple[dict[str, Exact], int]:
+    """The exact value of every score, and how many items were answered; ScoringError when not scorable.
 
-    rule = inst.missing
+    ``values`` are the answers by position (q1 … qN): int, float or None (missing).
+    """
     n = len(values)
-    if answered < n:
+    points: list[int | None] = [
+        None if value is None else table.get(value)  # type: ignore[call-overload]
+        for table, value in zip(plan.tables, values, strict=True)
+    ]
+    missing = values.count(None)
+    answered = n - missing
+    if points.count(None) != missing:
+        raise ScoringError(
+            [
+                _value_problem(plan.inst, plan.codes[pos], value)
+                for pos, (value, p) in enumerate(zip(values, points, strict=True))
+                if p is None and value is not None
+            ]
+        )
+
+    rule = plan.inst.missing
+    if missing:
         if rule.rule == "none":
-            missing = [plan.codes[i] for i, p in enumerate(points) if p is None]
-            noun = "answer" if len(missing) == 1 else "answers"
-            raise ScoringError([f"missing {noun} {', '.join(missing)} (every item must be answered)"])
+            absent = [plan.codes[i] for i, p in enumerate(points) if p is None]
+            noun = "answer" if len(absent) == 1 else "answers"
+            raise ScoringError([f"missing {noun} {', '.join(absent)} (every item must be answered)"])
         if answered < rule.min_answered:
             raise ScoringError(
                 [
@@ -240,34 +271,35 @@ def score_values(plan: Plan, values: list[object]) -> Score:
                 ]
             )
 
-    exact: dict[str, tuple[int, int] | None] = {}
+    exact: dict[str, Exact] = {}
     for sp in plan.scores:
         if sp.method == "mean_of_scores":
             parts = [exact[c] for c in sp.components]
-            if any(p is None for p in parts):
+            if any(part is None for part in parts):
                 exact[sp.code] = None
                 continue
-            mean = sum((Fraction(*p) for p in parts if p is not None), Fraction(0)) / len(parts)
+            mean = sum((Fraction(*part) for part in parts if part is not None), Fraction(0)) / len(parts)
             exact[sp.code] = (mean.numerator, mean.denominator)
             continue
-        total = 0
-        low = 0
-        span = 0
-        count = 0
-        for i, lo, sp_span in zip(sp.idx, sp.lows, sp.spans, strict=True):
-            p = points[i]
-            if p is not None:
-                total += p
-                low += lo
-                span += sp_span
-                count += 1
-        if sp.max_missing is not None and len(sp.idx) - count > sp.max_missing:
-            missing_here = len(sp.idx) - count
-            raise ScoringError(
-                [
-                    f"{sp.code}: {missing_here} of {len(sp.idx)} items missing, at most {sp.max_missing} allowed"
-                ]
-            )
+        taken = sp.take(points)
+        count = len(taken)
+        if not missing:
+            total = sum(taken)  # type: ignore[arg-type]
+            low = sp.low_total
+            span = sp.span_total
+        else:
+            total = low = span = count = 0
+            for p, lo, sp_span in zip(taken, sp.lows, sp.spans, strict=True):
+                if p is not None:
+                    total += p
+                    low += lo
+                    span += sp_span
+                    count += 1
+            if sp.max_missing is not None and len(taken) - count > sp.max_missing:
+                gone = len(taken) - count
+                raise ScoringError(
+                    [f"{sp.code}: {gone} of {len(taken)} items missing, at most {sp.max_missing} allowed"]
+                )
         if sp.method == "sum":
             exact[sp.code] = (total, 1)
         elif count == 0:
@@ -277,8 +309,52 @@ def score_values(plan: Plan, values: list[object]) -> Score:
         elif sp.method == "percent":
             exact[sp.code] = ((total - low) * 100, span)
         else:  # prorated_sum
-            exact[sp.code] = (total * len(sp.idx), count)
+            exact[sp.code] = (total * len(taken), count)
+    return exact, answered
 
+
+def risk_of(inst: Instrument, exact: Mapping[str, Exact]) -> str | None:
+    """The risk group by the instrument's ordered [risk] rules (startback), or None without rules."""
+    if inst.risk is None:
+        return None
+    for rule in inst.risk.rules:
+        value = exact[rule.score]
+        if value is not None and Fraction(*value) >= Fraction(repr(rule.at_least)):
+            return rule.level
+    return inst.risk.otherwise
+
+
+def format_exact(value: Exact, decimal: bool) -> str:
+    """An exact score as CSV text: the same text as ``format_value`` of its float, computed in integers."""
+    if value is None:
+        return ""
+    num, den = value
+    if not decimal:
+        return str(num // den)
+    cents, rest = divmod(num * 100, den)
+    if 2 * rest > den or (2 * rest == den and cents % 2):
+        cents += 1
+    sign = "-" if cents < 0 else ""
+    whole, frac = divmod(abs(cents), 100)
+    return f"{sign}{whole}.{frac:02d}"
+
+
+def score_row(plan: Plan, values: list[object]) -> list[str]:
+    """The score columns of ``sotclinic score`` as text (total, percent, subscales, risk); ScoringError."""
+    exact, _ = exact_scores(plan, values)
+    out: list[str] = []
+    for column, decimal in zip(plan.inst.columns, plan.decimal, strict=True):
+        if column == "risk":
+            out.append(risk_of(plan.inst, exact) or "")
+        else:
+            out.append(format_exact(exact[column], decimal))
+    return out
+
+
+def score_values(plan: Plan, values: list[object]) -> Score:
+    """Score answers given by position (q1 … qN); the engine behind score()."""
+    inst = plan.inst
+    exact, answered = exact_scores(plan, values)
     results: dict[str, float | None] = {}
     for sp in plan.scores:
         pair = exact[sp.code]
@@ -287,22 +363,14 @@ def score_values(plan: Plan, values: list[object]) -> Score:
         elif sp.decimal:
             results[sp.code] = pair[0] / pair[1]  # int / int: the correctly rounded float of the exact value
         else:
-            results[sp.code] = pair[0]
+            results[sp.code] = pair[0] // pair[1]
 
     band = band_label = None
     if inst.bands is not None:
-        banded = results[inst.bands.score]
+        banded = exact[inst.bands.score]
         if banded is not None:
-            found = inst.bands.band_of(banded)
+            found = inst.bands.band_of(Fraction(*banded))
             band, band_label = found.code, found.label
-    risk: str | None = None
-    if inst.risk is not None:
-        risk = inst.risk.otherwise
-        for rr in inst.risk.rules:
-            value = results[rr.score]
-            if value is not None and value >= rr.at_least:
-                risk = rr.level
-                break
     responder: bool | None = None
     if inst.responder is not None:
         value = results[inst.responder.score]
@@ -313,12 +381,12 @@ def score_values(plan: Plan, values: list[object]) -> Score:
         total=results.get("total"),
         percent=results.get("percent"),
         subscales={c: v for c, v in results.items() if c not in ("total", "percent")},
-        risk=risk,
+        risk=risk_of(inst, exact),
         band=band,
         band_label=band_label,
         responder=responder,
         answered=answered,
-        items=n,
+        items=len(values),
         instrument_version=inst.version,
         rules_version=inst.rules_version,
         columns=inst.columns,
