@@ -17,6 +17,7 @@ from sotclinic.audit.models import Action
 from sotclinic.audit.services import audit_record
 from sotclinic.clinic.access import get_patient, get_visit, require_clinical
 from sotclinic.clinic.http import ClinicRequest
+from sotclinic.patients.models import FlagStatus, RedFlag, Urgency
 from sotclinic.sot import default_kb
 from sotclinic.sot import protocol as sot_protocol
 from sotclinic.sot.diagram import pelvis_svg
@@ -123,6 +124,10 @@ def _panel_context(visit: Visit) -> dict[str, Any]:
         "preview_recheck": [indicator_name(c, kb) for c in (preview or {}).get("recheck", [])],
         "missing_label": indicator_name((preview or {}).get("missing") or "", kb),
         "kb_version": kb.version,
+        # caution flags travel with the protocol: open ones, and those whose modification is recorded
+        "caution_flags": RedFlag.objects.filter(patient_id=visit.patient_id, urgency=Urgency.CAUTION).exclude(
+            status=FlagStatus.REFERRED
+        ),
         "diagram": mark_safe(pelvis_svg(preview)),  # noqa: S308 - pelvis_svg escapes every text it writes
     }
 
@@ -139,7 +144,7 @@ def _treatment_context(visit: Visit) -> dict[str, Any]:
     stops = blocking_stops(visit) if not visit.is_signed else []
     return {
         "stops": stops,
-        "caution_flags": caution_flags(visit.patient_id),
+        "open_caution_flags": caution_flags(visit.patient_id),
         "treatment_key": _treatment_key(visit),
         "protocol": proto,
         "blocking": blocking,
