@@ -299,7 +299,9 @@ def run_score(args: list[str], stdout: TextIO, stderr: TextIO, stdin: TextIO | N
         reader = csv.reader(text)
         try:
             header = next(reader, None)
-        except (csv.Error, UnicodeDecodeError) as exc:
+        except UnicodeDecodeError:
+            return fail(f"{label} is not UTF-8 text")
+        except csv.Error as exc:
             return fail(f"{label}: cannot read the header: {exc}")
         if header is None:
             return fail(f"{label} is empty: it needs a header with q1–q{len(inst.items)}")
@@ -342,7 +344,9 @@ def run_score(args: list[str], stdout: TextIO, stderr: TextIO, stdin: TextIO | N
                 if progress is not None and not rows % _PROGRESS_EVERY:
                     progress.update(rows, errors)
             out.flush()
-        except (csv.Error, UnicodeDecodeError) as exc:
+        except UnicodeDecodeError:
+            status = fail(f"{label} is not UTF-8 text (stopped after line {reader.line_num})")
+        except csv.Error as exc:
             status = fail(f"{label}: stopped at line {reader.line_num}: {exc}")
         except BrokenPipeError:
             status = 1  # the reader went away (e.g. | head): nothing more to say
