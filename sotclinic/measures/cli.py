@@ -2,8 +2,15 @@
 
 Output: every input column in order, then the instrument's score columns (``total``, ``percent``, subscale
 codes, ``risk`` — only those it defines), then ``error`` (empty when scored).  A row that cannot be scored gets
-its reason in ``error`` and empty score columns; the other rows are scored normally.  Decimal scores are
-written half-even to 2 decimals; sums of whole points as integers.
+its reason in ``error`` and empty score columns; the other rows are scored normally.  Decimal scores (means,
+percentages, prorated sums) are written half-even to 2 decimals of their exact value, sums of whole points as
+integers.  A PGQ subscale whose items were all left blank (not applicable) is empty, without an error.
+
+Input: UTF-8 (a byte-order mark is allowed), a header naming q1 … qN (surrounding spaces ignored; a column that
+looks like an item the instrument does not have, a doubled item or an output column name is refused); a row
+with another number of fields than the header is an error row; blank lines are skipped.  Rows are written with
+``\n`` line ends.  With ``-o`` the output goes to a temporary file in the same directory, renamed when complete
+(so ``-o`` may even name the input file).
 
 The input is read and the output written row by row with the csv module (constant memory).  On a terminal,
 standard error shows a progress line (rows, rows/s, errors and, for a regular file, the share read).
@@ -334,6 +341,7 @@ def run_score(args: list[str], stdout: TextIO, stderr: TextIO, stdin: TextIO | N
         progress = _Progress(stderr, total_bytes, counting) if _is_terminal(stderr) else None
         rows = errors = 0
         status = 0
+        completed = False
         try:
             writer = csv.writer(out, lineterminator="\n")
             writer.writerow([*header, *inst.columns, "error"])
@@ -344,6 +352,7 @@ def run_score(args: list[str], stdout: TextIO, stderr: TextIO, stdin: TextIO | N
                 if progress is not None and not rows % _PROGRESS_EVERY:
                     progress.update(rows, errors)
             out.flush()
+            completed = True
         except UnicodeDecodeError:
             status = fail(f"{label} is not UTF-8 text (stopped after line {reader.line_num})")
         except csv.Error as exc:
@@ -357,10 +366,13 @@ def run_score(args: list[str], stdout: TextIO, stderr: TextIO, stdin: TextIO | N
                 progress.update(rows, errors, final=True)
             if temp is not None:
                 out.close()
-                if status == 0:
-                    os.replace(temp, output)  # type: ignore[arg-type]
-                else:
-                    temp.unlink(missing_ok=True)
+                if completed and status == 0:
+                    try:
+                        os.replace(temp, output)  # type: ignore[arg-type]
+                    except OSError as exc:
+                        status = fail(f"cannot write {output!r}: {exc.strerror or exc}")
+                if temp.exists():  # failed or interrupted: never leave a partial file behind
+                    temp.unlink()
             elif out is not stdout:
                 with contextlib.suppress(BrokenPipeError, ValueError):
                     out.flush()

@@ -300,3 +300,16 @@ def test_subprocess_unknown_instrument() -> None:
     assert done.returncode == 2
     assert done.stderr.startswith("sotclinic score: error: unknown instrument 'sf36' (known: ")
     assert done.stderr.count("\n") == 1 and done.stdout == ""
+
+
+def test_output_may_replace_the_input(tmp_path: Path) -> None:
+    path = write(tmp_path, "q1\n5\n")
+    assert run(["nprs", str(path), "-o", str(path)])[0] == 0
+    assert path.read_text(encoding="utf-8") == "q1,total,error\n5,5,\n"
+
+
+def test_output_into_a_missing_directory(tmp_path: Path) -> None:
+    path = write(tmp_path, "q1\n5\n")
+    status, _, err = run(["nprs", str(path), "-o", str(tmp_path / "no" / "out.csv")])
+    assert status == 2
+    assert err == f"sotclinic score: error: cannot write '{tmp_path / 'no' / 'out.csv'}': No such file or directory\n"
