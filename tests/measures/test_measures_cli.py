@@ -312,4 +312,7 @@ def test_output_into_a_missing_directory(tmp_path: Path) -> None:
     path = write(tmp_path, "q1\n5\n")
     status, _, err = run(["nprs", str(path), "-o", str(tmp_path / "no" / "out.csv")])
     assert status == 2
-    assert err == f"sotclinic score: error: cannot write '{tmp_path / 'no' / 'out.csv'}': No such file or directory\n"
+    assert (
+        err
+        == f"sotclinic score: error: cannot write '{tmp_path / 'no' / 'out.csv'}': No such file or directory\n"
+    )

@@ -328,3 +328,22 @@ def test_ibs_sss_pain_days_in_steps_of_ten() -> None:
     with pytest.raises(ScoringError) as exc:
         score("ibs_sss", qs(60, 35, 50, 70, 80))
     assert str(exc.value) == "q2: 35 is not an allowed answer (allowed: 0–100 in steps of 10)"
+
+
+def test_score_as_a_dict_and_its_columns() -> None:
+    s = score("startback", qs(0, 0, 0, 0, 1, 1, 1, 0, 4))
+    assert s.column_values() == {"total": 4, "psychosocial": 4, "risk": "high"}
+    assert s.to_dict() == {
+        "instrument": "startback",
+        "total": 4,
+        "psychosocial": 4,
+        "risk": "high",
+        "band": None,
+        "responder": None,
+        "answered": 9,
+        "items": 9,
+        "instrument_version": "9-item",
+        "rules_version": "2026.1",
+    }
+    with pytest.raises(KeyError, match="startback has no score 'percent_x'"):
+        s.value("percent_x")
