@@ -276,3 +276,39 @@ def test_a_red_flag_from_the_health_questions_holds_blocking_until_the_decision(
     assert page.locator("#open-flags").count() == 0
     assert "Safety decisions" in page.locator("main").inner_text()
     assert "referred to Emergency department" in page.locator("main").inner_text()
+
+
+def test_a_patient_answers_due_questionnaires_on_a_phone_and_the_link_then_closes(
+    browser: Any, live_server: Any, practitioner: User, output_dir: Path
+) -> None:
+    from sotclinic.outcomes.services import assign, link_create
+    from sotclinic.outcomes.models import Response
+
+    patient = make_patient(practitioner, family="Moreau", given="Léa")
+    assign(patient=patient, by=practitioner, codes=["nprs", "psfs", "odi"])
+    _, token = link_create(patient=patient, by=practitioner, email="lea@example.org")
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, base_url=live_server.url, is_mobile=True)
+    page = phone.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"/q/{token}/")
+    assert "Oswestry" not in page.content()  # licensed: never shown
+    with page.expect_response(lambda r: r.request.method == "POST" and r.status == 200):
+        page.click("#q-nprs label.choice:has-text('6')")  # the answers so far are saved as the patient goes
+    page.reload()  # leaving and coming back on the same link keeps them
+    assert page.is_checked("input[name='nprs.q1'][value='6']")
+    for item, value in (("q1", "4"), ("q2", "5"), ("q3", "7")):
+        page.click(f"[data-item='psfs.{item}'] label.choice:has-text('{value}') >> nth=0")
+    page.screenshot(path=str(output_dir / "portal-phone.png"), full_page=True)
+    page.fill("input[name='activity.q1']", "Lifting my son")
+    page.click("button:has-text('Send my answers')")
+    page.wait_for_selector("text=Your answers have been sent to the clinic")
+    assert sorted(Response.objects.filter(patient=patient).values_list("instrument", "total")) == [
+        ("nprs", 6.0),
+        ("psfs", 16 / 3),
+    ]
+    assert Response.objects.get(instrument="psfs").notes == {"activity.q1": "Lifting my son"}
+    page.goto(f"/q/{token}/")
+    assert "This link has already been used." in page.content()
+    phone.close()
+    assert errors == []

@@ -1,6 +1,11 @@
 """Database guards that hold whatever code path writes: a signed note and an amendment cannot be changed, and
 audit rows are append-only. They are (re)installed after every `migrate`, because SQLite drops a table's
-triggers when a migration rebuilds the table."""
+triggers when a migration rebuilds the table.
+
+The head of each clinic's audit chain may only move forward one row at a time (and, on PostgreSQL, never be
+deleted). On SQLite, DELETE stays allowed so that test databases can be flushed; on PostgreSQL a flush is a
+TRUNCATE, which row triggers do not see. A table owner or superuser can still disable triggers: that is what the
+hash chain and `sotclinic audit verify` are for."""
 
 from __future__ import annotations
 
@@ -16,6 +21,9 @@ SQLITE = [
        FOR EACH ROW BEGIN SELECT RAISE(ABORT, 'sotclinic: an amendment cannot be changed'); END;""",
     """CREATE TRIGGER IF NOT EXISTS audit_auditevent_append_only BEFORE UPDATE ON audit_auditevent
        FOR EACH ROW BEGIN SELECT RAISE(ABORT, 'sotclinic: audit rows are append-only'); END;""",
+    """CREATE TRIGGER IF NOT EXISTS audit_auditchainhead_forward BEFORE UPDATE ON audit_auditchainhead
+       FOR EACH ROW WHEN NEW.seq <> OLD.seq + 1 OR NEW.clinic_id <> OLD.clinic_id
+       BEGIN SELECT RAISE(ABORT, 'sotclinic: the audit chain head only moves forward'); END;""",
 ]
 
 POSTGRES = [
@@ -40,6 +48,16 @@ POSTGRES = [
     "DROP TRIGGER IF EXISTS audit_auditevent_append_only ON audit_auditevent;",
     """CREATE TRIGGER audit_auditevent_append_only BEFORE UPDATE OR DELETE ON audit_auditevent
        FOR EACH ROW EXECUTE FUNCTION sotclinic_append_only();""",
+    """CREATE OR REPLACE FUNCTION sotclinic_chain_head_forward() RETURNS trigger AS $$
+       BEGIN
+         IF TG_OP = 'DELETE' OR NEW.seq <> OLD.seq + 1 OR NEW.clinic_id <> OLD.clinic_id THEN
+           RAISE EXCEPTION 'sotclinic: the audit chain head only moves forward';
+         END IF;
+         RETURN NEW;
+       END $$ LANGUAGE plpgsql;""",
+    "DROP TRIGGER IF EXISTS audit_auditchainhead_forward ON audit_auditchainhead;",
+    """CREATE TRIGGER audit_auditchainhead_forward BEFORE UPDATE OR DELETE ON audit_auditchainhead
+       FOR EACH ROW EXECUTE FUNCTION sotclinic_chain_head_forward();""",
 ]
 
 
@@ -51,6 +69,8 @@ def install_guards(using: str = "default") -> None:
         return  # migrated only part of the way: the next migrate installs them
     with connection.cursor() as cursor:
         for sql in statements:
+            if "audit_auditchainhead" in sql and "audit_auditchainhead" not in tables:
+                continue  # migrated only up to audit 0003
             cursor.execute(sql, None)
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class Action(models.TextChoices):
@@ -25,12 +26,18 @@ class Action(models.TextChoices):
     ADVERSE_REPORT = "adverse.report", "Reported adverse event"
     ADVERSE_FOLLOW_UP = "adverse.follow_up", "Followed up adverse event"
     REGISTER_VIEW = "adverse.register", "Opened adverse-event register"
+    OUTCOME_ASSIGN = "outcome.assign", "Changed questionnaires assigned"
+    OUTCOME_LINK = "outcome.link", "Created questionnaire link"
+    OUTCOME_RECORD = "outcome.record", "Recorded questionnaire total"
 
 
 class AuditEvent(models.Model):
-    """One read or write of patient data. Rows are only ever added."""
+    """One read or write of patient data. Rows are only ever added (the database refuses changes, see guards.py)
+    and each clinic's rows form a hash chain (see chain.py): `seq` numbers them 1, 2, 3...; `prev_hash` is the
+    `row_hash` of the row before; `row_hash` covers this row's content and `prev_hash`."""
 
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Set by audit_record before the insert (not auto_now_add), because the time is part of the row's hash.
+    at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
     clinic = models.ForeignKey("clinic.Clinic", on_delete=models.PROTECT, related_name="+")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
     actor_role = models.CharField(max_length=20)
@@ -41,10 +48,32 @@ class AuditEvent(models.Model):
     detail = models.JSONField(default=dict, blank=True)
     address = models.CharField(max_length=64, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
+    seq = models.PositiveBigIntegerField(editable=False)
+    prev_hash = models.CharField(max_length=64, editable=False)
+    row_hash = models.CharField(max_length=64, editable=False)
 
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["patient", "-at"]), models.Index(fields=["clinic", "-at"])]
+        constraints = [
+            # Two appends can never take the same place in a clinic's chain, even if the head lock were bypassed.
+            models.UniqueConstraint(fields=["clinic", "seq"], name="audit_event_clinic_seq_unique"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_role} {self.action}"
+
+
+class AuditChainHead(models.Model):
+    """The end of one clinic's chain: the last row's seq and hash. `audit_record` locks this row (SELECT ... FOR
+    UPDATE) for the rest of the caller's transaction, so appends to one clinic's chain happen one at a time; and
+    `verify` compares it with the last row, which shows rows removed from, or added to, the end of the chain."""
+
+    clinic = models.OneToOneField(
+        "clinic.Clinic", on_delete=models.PROTECT, primary_key=True, related_name="+"
+    )
+    seq = models.PositiveBigIntegerField(default=0)
+    row_hash = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"{self.clinic_id} at seq {self.seq}"

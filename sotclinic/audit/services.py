@@ -2,8 +2,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.db import transaction
+from django.utils import timezone
+
+from sotclinic.audit.chain import GENESIS, hash_row, normalise_json
 from sotclinic.audit.context import current_address, current_request_id
-from sotclinic.audit.models import Action, AuditEvent
+from sotclinic.audit.models import Action, AuditChainHead, AuditEvent
 
 if TYPE_CHECKING:
     from sotclinic.clinic.models import User
@@ -18,17 +22,62 @@ def audit_record(
     obj: Any = None,
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Write one audit row. Call it inside the transaction of the write it records."""
+    """Write one audit row. Call it inside the transaction of the write it records.
+
+    The row is appended to its clinic's hash chain: the chain head is locked (SELECT ... FOR UPDATE on
+    PostgreSQL; SQLite's IMMEDIATE transactions already let one writer in at a time) until the caller's
+    transaction ends, so two transactions can never append to one chain at once. Auditing writers of one clinic
+    are thereby serialised; that is cheap for a clinic (each holds the lock for the rest of a short transaction)
+    and writers of different clinics do not wait for each other.
+    """
     assert actor.clinic_id is not None, "only clinic members touch patient data"
-    return AuditEvent.objects.create(
-        clinic_id=actor.clinic_id,
-        actor=actor,
-        actor_role=actor.role,
-        action=action,
-        patient=patient,
-        object_type=type(obj).__name__.lower() if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None else "",
-        detail=detail or {},
-        address=current_address(),
-        request_id=current_request_id(),
-    )
+    with transaction.atomic(savepoint=False):
+        head = _lock_head(actor.clinic_id)
+        event = AuditEvent(
+            seq=head.seq + 1,
+            at=timezone.now(),
+            clinic_id=actor.clinic_id,
+            actor=actor,
+            actor_role=actor.role,
+            action=action,
+            patient=patient,
+            object_type=type(obj).__name__.lower() if obj is not None else "",
+            object_id=str(obj.pk) if obj is not None else "",
+            detail=normalise_json(detail or {}),
+            address=current_address(),
+            request_id=current_request_id(),
+            prev_hash=head.row_hash,
+        )
+        event.row_hash = hash_row(
+            {
+                "seq": event.seq,
+                "at": event.at,
+                "clinic_id": event.clinic_id,
+                "actor_id": event.actor_id,
+                "actor_role": event.actor_role,
+                "action": event.action,
+                "patient_id": event.patient_id,
+                "object_type": event.object_type,
+                "object_id": event.object_id,
+                "detail": event.detail,
+                "address": event.address,
+                "request_id": event.request_id,
+                "prev_hash": event.prev_hash,
+            }
+        )
+        event.save(force_insert=True)
+        AuditChainHead.objects.filter(pk=head.pk).update(seq=event.seq, row_hash=event.row_hash)
+    return event
+
+
+def _lock_head(clinic_id: Any) -> AuditChainHead:
+    """The clinic's chain head, locked for the rest of the transaction (created on the clinic's first row)."""
+    head = AuditChainHead.objects.select_for_update().filter(clinic_id=clinic_id).first()
+    if head is None:
+        # INSERT ... ON CONFLICT DO NOTHING: a concurrent first append waits here for the other to commit, and the
+        # locking read below then sees the head as that transaction left it.
+        AuditChainHead.objects.bulk_create(
+            [AuditChainHead(clinic_id=clinic_id, seq=0, row_hash=GENESIS)], ignore_conflicts=True
+        )
+        head = AuditChainHead.objects.select_for_update().get(clinic_id=clinic_id)
+    return head

@@ -11,6 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from sotclinic.clinic.models import Clinic, Role, User
+from sotclinic.measures import score
+from sotclinic.outcomes.models import Response
+from sotclinic.outcomes.services import assign, default_codes_for, offerable, record_total
 from sotclinic.patients.consent import DEFAULT_CONSENT_TEXT, consent_sign, consent_text_publish
 from sotclinic.patients.flags import flag_decide, intake_record
 from sotclinic.patients.models import ComplaintCode, Patient, Sex
@@ -285,8 +288,12 @@ def _history(
     first_day = today - datetime.timedelta(days=7 * count + rng.randint(3, 60))
     pain = rng.randint(4, 8)
     improving = rng.random() < 0.6
+    pains: list[int] = []
+    days: list[datetime.date] = []
     for number, category in enumerate(_course(rng, start, count)):
         day = first_day + datetime.timedelta(days=7 * number + rng.randint(0, 3))
+        pains.append(pain)
+        days.append(day)
         visit = visit_start(patient=patient, by=by, date=day)
         visit = visit_confirm_screening(visit=visit, by=by)
         findings = demo_findings(category, rng, side=side)
@@ -345,6 +352,7 @@ def _history(
             pain = max(0, pain - rng.choice([0, 1, 1, 2]))
         else:
             pain = min(10, max(0, pain + rng.choice([-1, 0, 0, 1])))
+    _outcomes(patient, by, rng, pains=pains, days=days, lost=index % 5 == 2)
     if index == 5:
         # A reaction that needs following up, and a new red flag waiting for the practitioner's decision.
         last = patient.visits.order_by("-date").first()
@@ -381,3 +389,50 @@ def _history(
                 complaint="Follow-up", pain=pain, findings=demo_findings("cat1", rng, side=side)[:2]
             ),
         )
+
+
+def _outcomes(
+    patient: Patient, by: User, rng: random.Random, *, pains: list[int], days: list[datetime.date], lost: bool
+) -> None:
+    """Questionnaires at baseline and about every third visit, following the pain reported at the visits.
+    Some patients answer only the baseline (lost to follow-up), as happens in practice."""
+    assign(patient=patient, by=by, codes=default_codes_for(patient), reason="default")
+    moments = [0] if lost else sorted({0, *range(3, len(days), 3), len(days) - 1})
+    baseline_scale = rng.uniform(4.0, 7.0)
+    for order, index in enumerate(moments):
+        when = timezone.make_aware(datetime.datetime.combine(days[index], datetime.time(9, 0)))
+        for assignment in patient.assignments.filter(active=True):
+            code = assignment.instrument
+            if code == "pgic" and order == 0:
+                continue
+            if offerable(code):
+                answers = _demo_answers(code, pains[index], order, rng)
+                result = score(code, answers)
+                Response.objects.create(
+                    patient=patient,
+                    instrument=code,
+                    answers=answers,
+                    score=result.to_dict(),
+                    total=result.total if result.total is not None else result.percent,
+                    answered_at=when,
+                    timepoint="baseline" if order == 0 else "follow_up",
+                    source="link",
+                    instrument_version=result.instrument_version,
+                    rules_version=result.rules_version,
+                )
+            else:
+                from sotclinic.measures import instrument
+
+                main = instrument(code).scores[instrument(code).primary]
+                value = round(min(main.max, max(main.min, pains[index] * baseline_scale * main.max / 70)))
+                record_total(patient=patient, by=by, code=code, total=value, answered_at=when)
+
+
+def _demo_answers(code: str, pain: int, order: int, rng: random.Random) -> dict[str, int | float | None]:
+    if code == "nprs":
+        return {"q1": pain}
+    if code == "psfs":
+        return {f"q{i}": max(0, min(10, 10 - pain + rng.choice([-1, 0, 1]))) for i in (1, 2, 3)}
+    if code == "pgic":
+        return {"q1": 2 if pain <= 3 else 3 if pain <= 5 else 4}
+    return {}

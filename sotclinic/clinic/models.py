@@ -11,6 +11,10 @@ class Clinic(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=60, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Outcome questionnaires: repeat every N visits or D days, whichever comes first; home links expire.
+    outcome_every_visits = models.PositiveSmallIntegerField(default=6)
+    outcome_every_days = models.PositiveSmallIntegerField(default=30)
+    outcome_link_days = models.PositiveSmallIntegerField(default=7)
 
     class Meta:
         ordering = ["name"]

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "sotclinic.patients",
     "sotclinic.visits",
     "sotclinic.audit",
+    "sotclinic.outcomes",
     "sotclinic.api",
 ]
 
@@ -120,6 +121,19 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 # A clinic's own additions to the SOT knowledge base (indicators, weights, protocols): a TOML file.
 SOTCLINIC_KB_OVERRIDE = env_str("SOTCLINIC_KB_OVERRIDE", "") or None
+
+# Questionnaire links go out by e-mail: printed on the console by default, SMTP when SOTCLINIC_EMAIL_HOST is set.
+EMAIL_HOST = env_str("SOTCLINIC_EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env_int("SOTCLINIC_EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("SOTCLINIC_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_str("SOTCLINIC_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("SOTCLINIC_EMAIL_TLS", True)
+DEFAULT_FROM_EMAIL = env_str("SOTCLINIC_EMAIL_FROM", "sotclinic <no-reply@localhost>")
+# A folder of licensed item-text files (<instrument>.toml) the clinic holds a licence for; never shipped.
+SOTCLINIC_ITEM_TEXT_DIR = env_str("SOTCLINIC_ITEM_TEXT_DIR", "") or None
 
 LOGGING = {
     "version": 1,

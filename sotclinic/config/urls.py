@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from sotclinic.api.routes import api
+from sotclinic.outcomes import views as outcome_views
 from sotclinic.patients import safety_views
 
 urlpatterns = [
@@ -17,6 +18,8 @@ urlpatterns = [
         "adverse-events/<uuid:event_id>/follow-up/", safety_views.adverse_follow_up, name="adverse_follow_up"
     ),
     path("clinic/consent-text/", safety_views.consent_text, name="consent_text"),
+    path("outcomes/", include("sotclinic.outcomes.urls")),
+    path("q/<str:token>/", outcome_views.portal, name="portal"),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

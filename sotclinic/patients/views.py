@@ -14,6 +14,7 @@ from sotclinic.clinic.http import ClinicRequest
 from sotclinic.patients.forms import ComplaintForm, PatientForm, SearchForm
 from sotclinic.patients.selectors import patient_search
 from sotclinic.patients.services import complaint_add, patient_register, patient_update
+from sotclinic.outcomes.selectors import outcomes_summary
 from sotclinic.visits.selectors import chart_summary, safety_summary
 
 
@@ -83,6 +84,7 @@ def patient_chart(request: ClinicRequest, patient_id: str) -> HttpResponse:
         "summary": chart_summary(patient=patient, clinical=clinical),
         "complaint_form": ComplaintForm(),
         **safety_summary(patient=patient, clinical=clinical),
+        "outcomes": outcomes_summary(patient=patient, clinical=clinical),
         "opened_by": AuditEvent.objects.filter(
             patient=patient, action__in=[Action.CHART_VIEW, Action.VISIT_VIEW]
         )
@@ -106,6 +108,7 @@ def complaint_new(request: ClinicRequest, patient_id: str) -> HttpResponse:
         "summary": chart_summary(patient=patient, clinical=can_read_clinical(request.user)),
         "complaint_form": form,
         **safety_summary(patient=patient, clinical=can_read_clinical(request.user)),
+        "outcomes": outcomes_summary(patient=patient, clinical=can_read_clinical(request.user)),
         "opened_by": [],
     }
     return render(request, "patients/chart.html", context, status=400)
