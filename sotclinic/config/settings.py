@@ -5,16 +5,30 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
-from sotclinic.config.env import env_bool, env_int, env_list, env_str
+from sotclinic.config.env import SettingError, env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("SOTCLINIC_DATA_DIR", str(Path.cwd() / "var")))
 
+# "production" switches on HTTPS-only transport (see "Transport and headers" below) and the start-up checks in
+# sotclinic/config/checks.py that refuse a development secret key, DEBUG on or an open ALLOWED_HOSTS.
+SOTCLINIC_ENV = env_str("SOTCLINIC_ENV", "development").strip().lower()
+if SOTCLINIC_ENV not in {"development", "production"}:
+    raise SettingError(
+        f"SOTCLINIC_ENV={SOTCLINIC_ENV!r} is not an environment (use development or production)"
+    )
+PRODUCTION = SOTCLINIC_ENV == "production"
+
 DEBUG = env_bool("SOTCLINIC_DEBUG", False)
-# The development key is only usable with DEBUG on or in tests; production must set SOTCLINIC_SECRET_KEY.
-SECRET_KEY = env_str("SOTCLINIC_SECRET_KEY", "insecure-development-key-change-me")
-ALLOWED_HOSTS = env_list("SOTCLINIC_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+# The development key is public: production refuses it (sotclinic/config/checks.py) and needs SOTCLINIC_SECRET_KEY.
+DEVELOPMENT_SECRET_KEY = "insecure-development-key-change-me"  # noqa: S105 - public on purpose
+SECRET_KEY = env_str("SOTCLINIC_SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+# Production has no default: the start-up check refuses to run until the clinic names its host.
+ALLOWED_HOSTS = env_list(
+    "SOTCLINIC_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -24,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "csp",
     "sotclinic.clinic",
     "sotclinic.patients",
     "sotclinic.visits",
@@ -33,8 +48,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "sotclinic.clinic.middleware.PermissionsPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files end here: cacheable, no no-store
+    # Everything below WhiteNoise is a page of the app: never stored, always under the CSP.
+    "sotclinic.clinic.middleware.NoStoreMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -42,7 +61,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "sotclinic.clinic.middleware.NoStoreMiddleware",
 ]
 
 ROOT_URLCONF = "sotclinic.config.urls"
@@ -110,14 +128,53 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# --- Transport and headers (DESIGN.md §4; docs/deploy.md) ---
+# In production every request is HTTPS: plain HTTP is redirected, browsers are told (HSTS) never to try HTTP again,
+# and cookies are only sent over HTTPS. Behind a TLS-terminating proxy, name the header it sets (and overwrites) for
+# the original scheme, e.g. SOTCLINIC_PROXY_SSL_HEADER=X-Forwarded-Proto; its value must then be "https".
+SECURE_SSL_REDIRECT = env_bool("SOTCLINIC_SSL_REDIRECT", PRODUCTION)
+_proxy_ssl_header = env_str("SOTCLINIC_PROXY_SSL_HEADER", "").strip()
+if _proxy_ssl_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https")
+SECURE_HSTS_SECONDS = env_int("SOTCLINIC_HSTS_SECONDS", 365 * 24 * 3600 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SOTCLINIC_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SOTCLINIC_HSTS_PRELOAD", True)
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("SOTCLINIC_SESSION_SECONDS", 8 * 3600)
-SESSION_COOKIE_SECURE = env_bool("SOTCLINIC_SECURE_COOKIES", not DEBUG and env_bool("SOTCLINIC_HTTPS", False))
+# Production cookies are always HTTPS-only; SOTCLINIC_SECURE_COOKIES=1 asks for the same on a development server.
+SESSION_COOKIE_SECURE = PRODUCTION or env_bool("SOTCLINIC_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_COOKIE_HTTPONLY = True  # no script reads it: forms (and htmx posting them) carry the token as a field
+CSRF_COOKIE_SAMESITE = "Lax"
+# Origins (scheme and host, e.g. https://clinic.example.org) allowed to POST when they differ from the Host header,
+# e.g. behind a proxy that rewrites Host.
+CSRF_TRUSTED_ORIGINS = env_list("SOTCLINIC_CSRF_TRUSTED_ORIGINS", [])
+
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# A strict Content-Security-Policy in every mode, so development shows what production will block: only our own
+# scripts and style sheets (no inline <script>, style= or on*= attributes anywhere), no plugins, no <base>, forms
+# post only to us, and no other site may frame a page. The pelvis diagram is inline SVG with presentation
+# attributes, which style-src does not govern; htmx is told not to inject its indicator <style> (base.html).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# Sent by sotclinic.clinic.middleware.PermissionsPolicyMiddleware on every response, static files included.
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 # A clinic's own additions to the SOT knowledge base (indicators, weights, protocols): a TOML file.
 SOTCLINIC_KB_OVERRIDE = env_str("SOTCLINIC_KB_OVERRIDE", "") or None
@@ -125,7 +182,9 @@ SOTCLINIC_KB_OVERRIDE = env_str("SOTCLINIC_KB_OVERRIDE", "") or None
 # Questionnaire links go out by e-mail: printed on the console by default, SMTP when SOTCLINIC_EMAIL_HOST is set.
 EMAIL_HOST = env_str("SOTCLINIC_EMAIL_HOST", "")
 EMAIL_BACKEND = (
-    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
 )
 EMAIL_PORT = env_int("SOTCLINIC_EMAIL_PORT", 587)
 EMAIL_HOST_USER = env_str("SOTCLINIC_EMAIL_USER", "")
@@ -135,9 +194,29 @@ DEFAULT_FROM_EMAIL = env_str("SOTCLINIC_EMAIL_FROM", "sotclinic <no-reply@localh
 # A folder of licensed item-text files (<instrument>.toml) the clinic holds a licence for; never shipped.
 SOTCLINIC_ITEM_TEXT_DIR = env_str("SOTCLINIC_ITEM_TEXT_DIR", "") or None
 
+# No patient name reaches a log: paths carry only UUIDs, and every handler drops query strings (a search's ?q=,
+# a login redirect's ?next=), including the development server's request lines (django.server, redefined here
+# as Django defines it, plus the filter).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_query_strings": {"()": "sotclinic.clinic.middleware.RedactQueryStrings"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_query_strings"]},
+        "django.server": {
+            "level": "INFO",
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact_query_strings"],
+        },
+    },
+    "loggers": {"django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False}},
     "root": {"handlers": ["console"], "level": env_str("SOTCLINIC_LOG_LEVEL", "WARNING")},
 }
