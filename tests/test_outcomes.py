@@ -221,3 +221,59 @@ def test_the_clinic_table_keeps_patients_lost_to_follow_up(
     assert row, page
     cells = re.findall(r"<td>(.*?)</td>", row.group(1))
     assert cells == ["odi", "2", "1", "1", "0", "0", "1", "50%"]
+
+
+@pytest.mark.django_db
+def test_headache_gets_a_diary_unless_the_clinic_holds_hit6_text(
+    patient: Patient, practitioner: User, settings: Any, tmp_path: Any
+) -> None:
+    from sotclinic.outcomes.services import default_codes_for
+
+    complaint_add(patient=patient, by=practitioner, code="headache")
+    assert "headache_days" in default_codes_for(patient) and "hit6" not in default_codes_for(patient)
+    settings.SOTCLINIC_ITEM_TEXT_DIR = str(tmp_path)
+    (tmp_path / "hit6.toml").write_text(
+        "not valid"
+    )  # a clinic file that fails validation is not used silently
+    with pytest.raises(ValueError):
+        default_codes_for(patient)
+
+
+@pytest.mark.django_db
+def test_a_patient_reports_a_reaction_through_the_link(
+    back_pain_patient: Patient, practitioner: User, signed_visit: Any
+) -> None:
+    from sotclinic.visits.models import AdverseEvent
+
+    assign(patient=back_pain_patient, by=practitioner, codes=["nprs"])
+    _, token = link_create(patient=back_pain_patient, by=practitioner)
+    client = Client()
+    page = client.get(f"/q/{token}/").content.decode()
+    assert "Did you have any reaction or new problem after your last visit?" in page
+    incomplete = client.post(f"/q/{token}/", {"nprs.q1": "5", "reaction": "yes", "action": "finish"})
+    assert incomplete.status_code == 400
+    assert "Please tell us what happened after your last visit." in incomplete.content.decode()
+    assert not Response.objects.exists() and not AdverseEvent.objects.exists()
+    began = timezone.localdate().isoformat()
+    done = client.post(
+        f"/q/{token}/",
+        {
+            "nprs.q1": "5",
+            "reaction": "yes",
+            "reaction.what": "Stiff and sore for two days",
+            "reaction.began": began,
+            "reaction.severity": "major",
+            "reaction.duration": "2 days",
+            "action": "finish",
+        },
+    )
+    assert done.status_code == 200
+    event = AdverseEvent.objects.get()
+    assert (event.reported_via, event.severity, event.visit, event.reported_by) == (
+        "patient_link",
+        "major",
+        signed_visit,
+        None,
+    )
+    assert event.needs_follow_up
+    assert Response.objects.count() == 1

@@ -435,4 +435,6 @@ def _demo_answers(code: str, pain: int, order: int, rng: random.Random) -> dict[
         return {f"q{i}": max(0, min(10, 10 - pain + rng.choice([-1, 0, 1]))) for i in (1, 2, 3)}
     if code == "pgic":
         return {"q1": 2 if pain <= 3 else 3 if pain <= 5 else 4}
-    return {}
+    if code == "headache_days":
+        return {"q1": min(28, pain * 2 + rng.choice([0, 1, 2]))}
+    raise ValueError(f"no demo answers for {code}")

@@ -104,7 +104,7 @@ def responder_table(*, clinic_id: Any) -> list[dict[str, Any]]:
     primary = defaults()["complaints"]
     for patient in patients:
         complaint = complaints.get(patient.pk, "other")
-        codes = primary.get(complaint) or ["nprs"]
+        codes = [entry.split("|")[-1] for entry in primary.get(complaint, [])] or ["nprs"]
         responses = [r for r in patient.responses.all() if r.instrument == codes[0]]
         if not responses:
             continue

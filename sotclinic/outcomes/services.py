@@ -44,7 +44,8 @@ def defaults() -> dict[str, Any]:
     with DEFAULTS_FILE.open("rb") as handle:
         data = tomllib.load(handle)
     known = default_instruments()
-    for code in [*data["everyone"], *data["follow_up_only"], *sum(data["complaints"].values(), [])]:
+    listed = [*data["everyone"], *data["follow_up_only"], *sum(data["complaints"].values(), [])]
+    for code in (part for entry in listed for part in entry.split("|")):
         if code not in known:
             raise ValueError(f"{DEFAULTS_FILE.name}: unknown instrument {code!r}")
     return data
@@ -54,7 +55,9 @@ def default_codes_for(patient: Patient) -> list[str]:
     data = defaults()
     codes: list[str] = []
     for complaint in patient.complaints.filter(active=True):
-        codes += data["complaints"].get(complaint.code, [])
+        for entry in data["complaints"].get(complaint.code, []):
+            choices = entry.split("|")
+            codes.append(next((c for c in choices if offerable(c)), choices[-1]))
     codes += data["everyone"] + data["follow_up_only"]
     return list(dict.fromkeys(codes))
 

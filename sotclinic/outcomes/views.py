@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime
 from typing import Any
 
 from django.conf import settings
@@ -35,6 +36,7 @@ from sotclinic.outcomes.services import (
     record_total,
     unassign,
 )
+from sotclinic.visits.adverse import adverse_event_report
 
 
 def _messages_of(exc: ValidationError) -> list[str]:
@@ -215,6 +217,49 @@ def _questionnaires(link: Any) -> list[dict[str, Any]]:
     return out
 
 
+# The patient's own words for the severity scale the clinic records (Carnes 2010: mild, moderate, major).
+PATIENT_SEVERITY_WORDS = [
+    ("mild", "Mild: it passed on its own and I could do my usual things"),
+    ("moderate", "Moderate: it bothered me for a while, or I had to change what I did"),
+    ("major", "Severe: it was severe or worrying, or I needed other treatment"),
+]
+
+
+def _last_visit(link: Any) -> Any:
+    from sotclinic.visits.models import VisitStatus
+
+    return link.patient.visits.filter(status=VisitStatus.SIGNED).order_by("-date", "-signed_at").first()
+
+
+def _reaction(post: Any, *, last_visit: Any) -> dict[str, Any] | None:
+    """The patient's report of a reaction since the last visit, or None. ValidationError names what is missing."""
+    if last_visit is None or post.get("reaction") != "yes":
+        return None
+    errors: dict[str, list[str]] = {}
+    description = post.get("reaction.what", "").strip()
+    if not description:
+        errors["reaction"] = ["Please tell us what happened after your last visit."]
+    severity = post.get("reaction.severity", "")
+    if severity not in {code for code, _ in PATIENT_SEVERITY_WORDS}:
+        errors.setdefault("reaction", []).append("Please say how much it affected you.")
+    try:
+        began = datetime.date.fromisoformat(post.get("reaction.began", ""))
+    except ValueError:
+        errors.setdefault("reaction", []).append("Please give the day it began.")
+        began = None
+    if errors:
+        raise ValidationError(errors)
+    assert began is not None
+    began_at = timezone.make_aware(datetime.datetime.combine(began, datetime.time(12, 0)))
+    return {
+        "visit": last_visit,
+        "description": description[:2000],
+        "began_at": max(began_at, last_visit.signed_at),
+        "severity": severity,
+        "duration": post.get("reaction.duration", "").strip()[:100],
+    }
+
+
 def _portal_response(
     request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
 ) -> HttpResponse:
@@ -243,7 +288,11 @@ def portal(request: HttpRequest, token: str) -> HttpResponse:
         }
         try:
             if request.POST.get("action") == "finish":
-                link_submit(link=link, raw=raw, notes=notes)
+                reaction = _reaction(request.POST, last_visit=_last_visit(link))
+                with transaction.atomic():
+                    link_submit(link=link, raw=raw, notes=notes)
+                    if reaction is not None:
+                        adverse_event_report(patient=link.patient, by=None, via="patient_link", **reaction)
                 return _portal_response(request, "outcomes/portal_done.html", {})
             for code, answers in raw.items():
                 link = link_save_partial(link=link, code=code, raw=answers)
@@ -263,5 +312,9 @@ def portal(request: HttpRequest, token: str) -> HttpResponse:
         "questionnaires": _questionnaires(link),
         "errors": errors,
         "clinic": link.patient.clinic.name,
+        "ask_reaction": _last_visit(link) is not None,
+        "severities": PATIENT_SEVERITY_WORDS,
+        "reaction_answer": request.POST.get("reaction", "") if request.method == "POST" else "",
+        "reaction_what": request.POST.get("reaction.what", "") if request.method == "POST" else "",
     }
     return _portal_response(request, "outcomes/portal.html", context, status=400 if errors else 200)

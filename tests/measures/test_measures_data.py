@@ -29,7 +29,9 @@ REFERENCE_CODES = {
     "startback",
     "ibs_sss",
 }
-OWN_WORDING = {"nprs", "pgic", "psfs"}
+# Not in the reference: our own headache-days diary question, for clinics without a HIT-6 licence.
+OWN_INSTRUMENTS = {"headache_days"}
+OWN_WORDING = {"nprs", "pgic", "psfs", "headache_days"}
 
 # code -> (number of items, score columns), as in the reference table
 STRUCTURE = {
@@ -48,12 +50,13 @@ STRUCTURE = {
     "pgic": (1, ("total",)),
     "startback": (9, ("total", "psychosocial", "risk")),
     "ibs_sss": (5, ("total",)),
+    "headache_days": (1, ("total",)),
 }
 
 
 def test_every_instrument_of_the_reference_has_one_file() -> None:
-    assert set(default_instruments()) == REFERENCE_CODES
-    assert {p.stem for p in DATA_DIR.glob("*.toml")} == REFERENCE_CODES
+    assert set(default_instruments()) == REFERENCE_CODES | OWN_INSTRUMENTS
+    assert {p.stem for p in DATA_DIR.glob("*.toml")} == REFERENCE_CODES | OWN_INSTRUMENTS
 
 
 @pytest.mark.parametrize("code", sorted(REFERENCE_CODES))
