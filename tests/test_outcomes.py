@@ -217,10 +217,10 @@ def test_the_clinic_table_keeps_patients_lost_to_follow_up(
     make_response(back_pain_patient, "odi", 20, 1, percent=20)
     make_response(other, "odi", 50, 60, percent=50)
     page = prac_client.get(reverse("outcomes:report")).content.decode()
-    row = re.search(r"<tr><td>—</td><td>low_back</td>(.*?)</tr>", page)
+    row = re.search(r"<tr><td>—</td><td>Low back pain</td>(.*?)</tr>", page)
     assert row, page
     cells = re.findall(r"<td>(.*?)</td>", row.group(1))
-    assert cells == ["odi", "2", "1", "1", "0", "0", "1", "50%"]
+    assert cells == ["Oswestry Disability Index 2.1a", "2", "1", "1", "0", "0", "1", "50%"]
 
 
 @pytest.mark.django_db

@@ -349,7 +349,7 @@ def _history(
                 via="next_visit",
             )
         if improving:
-            pain = max(0, pain - rng.choice([0, 1, 1, 2]))
+            pain = max(1, pain - rng.choice([0, 0, 1, 1, 2]))  # most improve a little; few reach zero
         else:
             pain = min(10, max(0, pain + rng.choice([-1, 0, 0, 1])))
     _outcomes(patient, by, rng, pains=pains, days=days, lost=index % 5 == 2)

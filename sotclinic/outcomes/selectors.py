@@ -89,8 +89,9 @@ def responder_table(*, clinic_id: Any) -> list[dict[str, Any]]:
     patients = Patient.objects.filter(clinic_id=clinic_id).prefetch_related("responses")
     categories = {
         v["patient_id"]: v["category"]
+        # the category at presentation: the first signed visit's (later rows of the same patient come first)
         for v in Visit.objects.filter(clinic_id=clinic_id, status=VisitStatus.SIGNED)
-        .order_by("patient_id", "date")
+        .order_by("patient_id", "-date")
         .values("patient_id", "category")
     }
     complaints = {
@@ -131,7 +132,13 @@ def responder_table(*, clinic_id: Any) -> list[dict[str, Any]]:
             continue
         row["followed_up"] += 1
         row[delta.status] += 1
+    from sotclinic.patients.models import ComplaintCode
+    from sotclinic.visits.display import category_label
+
     for row in rows.values():
+        row["category_label"] = category_label(row["category"]) if row["category"] != "—" else "—"
+        row["complaint_label"] = ComplaintCode(row["complaint"]).label
+        row["measure_name"] = instrument(row["measure"]).name
         row["responder_share"] = round(100 * row["improved"] / row["episodes"]) if row["episodes"] else 0
     return sorted(rows.values(), key=lambda r: (r["category"], r["complaint"]))
 
