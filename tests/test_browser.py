@@ -281,13 +281,15 @@ def test_a_red_flag_from_the_health_questions_holds_blocking_until_the_decision(
 def test_a_patient_answers_due_questionnaires_on_a_phone_and_the_link_then_closes(
     browser: Any, live_server: Any, practitioner: User, output_dir: Path
 ) -> None:
-    from sotclinic.outcomes.services import assign, link_create
     from sotclinic.outcomes.models import Response
+    from sotclinic.outcomes.services import assign, link_create
 
     patient = make_patient(practitioner, family="Moreau", given="Léa")
     assign(patient=patient, by=practitioner, codes=["nprs", "psfs", "odi"])
     _, token = link_create(patient=patient, by=practitioner, email="lea@example.org")
-    phone = browser.new_context(viewport={"width": 390, "height": 844}, base_url=live_server.url, is_mobile=True)
+    phone = browser.new_context(
+        viewport={"width": 390, "height": 844}, base_url=live_server.url, is_mobile=True
+    )
     page = phone.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))

@@ -11,10 +11,10 @@ from sotclinic.audit.models import Action, AuditEvent
 from sotclinic.audit.services import audit_record
 from sotclinic.clinic.access import can_read_clinical, get_patient, patients_for
 from sotclinic.clinic.http import ClinicRequest
+from sotclinic.outcomes.selectors import outcomes_summary
 from sotclinic.patients.forms import ComplaintForm, PatientForm, SearchForm
 from sotclinic.patients.selectors import patient_search
 from sotclinic.patients.services import complaint_add, patient_register, patient_update
-from sotclinic.outcomes.selectors import outcomes_summary
 from sotclinic.visits.selectors import chart_summary, safety_summary
 
 
