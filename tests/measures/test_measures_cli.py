@@ -186,7 +186,11 @@ def test_progress_only_on_a_terminal(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "text", "message"),
     [
-        (["oswestry", "IN"], "q1\n", "unknown instrument 'oswestry' (known: bq_back, bq_neck, headache_days, hit6,"),
+        (
+            ["oswestry", "IN"],
+            "q1\n",
+            "unknown instrument 'oswestry' (known: bq_back, bq_neck, headache_days, hit6,",
+        ),
         (
             ["odi", "IN"],
             "id,q1,q2\n",
