@@ -73,7 +73,7 @@ def item_text(inst: Instrument) -> dict[str, str] | None:
     if not path.exists():
         return None
     loaded = load_item_text(inst, path)
-    return {entry.code: entry.text for entry in loaded.items}
+    return {code: entry.text for code, entry in loaded.items.items()}
 
 
 def offerable(code: str) -> bool:

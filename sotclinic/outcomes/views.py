@@ -151,7 +151,7 @@ def enter_total(request: ClinicRequest, patient_id: str) -> HttpResponse:
 @login_required
 def due_list(request: ClinicRequest) -> HttpResponse:
     """For the front desk: who has questionnaires due or overdue."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for patient in (
         patients_for(request.user).filter(assignments__active=True).distinct().prefetch_related("complaints")
     ):
@@ -284,7 +284,11 @@ def portal(request: HttpRequest, token: str) -> HttpResponse:
             for code in link.instruments
         }
         notes = {
-            "psfs": {k: v[:100] for k, v in request.POST.items() if k.startswith("activity.") and v.strip()}
+            "psfs": {
+                key: request.POST.get(key, "")[:100]
+                for key in request.POST
+                if key.startswith("activity.") and request.POST.get(key, "").strip()
+            }
         }
         try:
             if request.POST.get("action") == "finish":
