@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "csp",
+    "ninja",  # serves the API docs' Swagger UI from our own static files (no CDN, no inline script: CSP-clean)
     "sotclinic.clinic",
     "sotclinic.patients",
     "sotclinic.visits",

@@ -101,3 +101,16 @@ def test_search_chart_and_visit_work_under_the_strict_policy(page: Any, practiti
     page.wait_for_load_state("networkidle")
     assert page.locator("svg").count() >= 1
     assert_no_violations(page)
+
+
+def test_the_api_docs_render_under_the_strict_policy(page: Any, practitioner: User) -> None:
+    """Swagger UI comes from django-ninja's own static files, not a CDN with an inline start-up script."""
+    page.goto("/login/")
+    page.fill("input[name=username]", practitioner.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/patients/$"))
+    page.goto("/api/docs")
+    page.wait_for_selector(".swagger-ui .info .title:has-text('sotclinic API')")
+    page.wait_for_selector(".opblock-summary-path:has-text('/visits/')")
+    assert page.evaluate("window.__cspViolations") == []
