@@ -8,7 +8,17 @@ from sotclinic.audit.models import AuditEvent
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["at", "clinic", "actor", "actor_role", "action", "patient", "object_type", "address"]
+    list_display = [
+        "at",
+        "clinic",
+        "seq",
+        "actor",
+        "actor_role",
+        "action",
+        "patient",
+        "object_type",
+        "address",
+    ]
     list_filter = ["clinic", "action", "actor_role"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

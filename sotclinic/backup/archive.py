@@ -34,7 +34,7 @@ import shutil
 import uuid
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, BinaryIO
@@ -324,10 +324,9 @@ def _records(path: Path, key: bytes) -> Iterator[Any]:
         raise ArchiveError("the archive's content is damaged (it does not end where it should)")
 
 
-@dataclass
+@dataclass(frozen=True)
 class ArchiveInfo:
     manifest: dict[str, Any]
-    warnings: list[str] = field(default_factory=list)
 
     @property
     def rows(self) -> int:
@@ -545,31 +544,35 @@ def _load(path: Path, key: bytes, using: str, staging: Path | None) -> None:
     fields: list[models.Field[Any, Any]] = []
     batch: list[SimpleNamespace] = []
     out: BinaryIO | None = None
-    for record in _records(path, key):
-        if isinstance(record, list):
-            batch.append(
-                SimpleNamespace(**{f.attname: _decode(f, v) for f, v in zip(fields, record, strict=True)})
-            )
-            if len(batch) >= BATCH:
-                _insert(model, fields, batch, using)
-            continue
-        if isinstance(record, str):
-            assert out is not None
-            out.write(base64.b64decode(record))
-            continue
-        _insert(model, fields, batch, using)
+    try:
+        for record in _records(path, key):
+            if isinstance(record, list):
+                batch.append(
+                    SimpleNamespace(**{f.attname: _decode(f, v) for f, v in zip(fields, record, strict=True)})
+                )
+                if len(batch) >= BATCH:
+                    _insert(model, fields, batch, using)
+                continue
+            if isinstance(record, str):
+                assert out is not None
+                out.write(base64.b64decode(record))
+                continue
+            _insert(model, fields, batch, using)
+            if out is not None:
+                out.close()
+                out = None
+            if record["record"] == "table":
+                model = apps.get_model(record["model"])
+                fields = _fields(model)
+                restored.append(model)
+            elif record["record"] == "file":
+                assert staging is not None
+                target = staging / _safe_relative(record["path"])
+                target.parent.mkdir(parents=True, exist_ok=True)
+                out = target.open("xb")
+    finally:
         if out is not None:
             out.close()
-            out = None
-        if record["record"] == "table":
-            model = apps.get_model(record["model"])
-            fields = _fields(model)
-            restored.append(model)
-        elif record["record"] == "file":
-            assert staging is not None
-            target = staging / _safe_relative(record["path"])
-            target.parent.mkdir(parents=True, exist_ok=True)
-            out = target.open("xb")
     connection.check_constraints()
     with connection.cursor() as cursor:
         for sql in connection.ops.sequence_reset_sql(no_style(), restored):

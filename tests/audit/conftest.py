@@ -35,3 +35,25 @@ def guards_off() -> Iterator[Any]:
 @pytest.fixture
 def tamper() -> Callable[[], AbstractContextManager[Any]]:
     return guards_off
+
+
+@pytest.fixture
+def audit_urls(settings: Any) -> None:
+    """The project's URLs with the audit pages under /audit/ (until sotclinic/config/urls.py includes them)."""
+    import sys
+    import types
+
+    from django.urls import clear_url_caches, include, path
+
+    from sotclinic.config import urls as project_urls
+
+    if any(getattr(p, "namespace", None) == "audit" for p in project_urls.urlpatterns):
+        return
+    module = types.ModuleType("sotclinic_test_audit_urls")
+    module.urlpatterns = [  # type: ignore[attr-defined]
+        path("audit/", include("sotclinic.audit.urls")),
+        *project_urls.urlpatterns,
+    ]
+    sys.modules[module.__name__] = module
+    settings.ROOT_URLCONF = module.__name__
+    clear_url_caches()

@@ -1,0 +1,115 @@
+"""The audit trail for the clinic's staff who may read it: search (by patient, actor, action, dates) and CSV
+export. Practitioners only for now; when the administrator role lands, AUDIT_ROLES is the one line to change."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from sotclinic.audit.integrity import trail_rows
+from sotclinic.audit.models import Action, AuditEvent
+from sotclinic.clinic.access import clinic_of
+from sotclinic.clinic.models import Role
+
+AUDIT_ROLES = frozenset({Role.PRACTITIONER})
+PAGE_SIZE = 50
+
+
+def require_audit_reader(user: Any) -> uuid.UUID:
+    """The clinic whose trail the user may read: non-members get 404, other roles 403."""
+    clinic_id = clinic_of(user)
+    if user.role not in AUDIT_ROLES:
+        raise PermissionDenied("Only practitioners can search the audit trail.")
+    return clinic_id
+
+
+class TrailFilter(forms.Form):
+    patient = forms.UUIDField(required=False, label="Patient id")
+    actor = forms.CharField(required=False, max_length=150, label="Staff username")
+    action = forms.ChoiceField(required=False, choices=[("", "Any action"), *Action.choices])
+    since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            self.add_error("until", "The end date is before the start date.")
+        return data
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+
+
+def filtered_events(clinic_id: uuid.UUID, data: dict[str, Any]) -> QuerySet[AuditEvent]:
+    """The clinic's rows that match the (cleaned) filters."""
+    events = AuditEvent.objects.filter(clinic_id=clinic_id)
+    if data.get("patient"):
+        events = events.filter(patient_id=data["patient"])
+    if data.get("actor"):
+        events = events.filter(actor__username=data["actor"])
+    if data.get("action"):
+        events = events.filter(action=data["action"])
+    if data.get("since"):
+        events = events.filter(at__gte=_day_start(data["since"]))
+    if data.get("until"):
+        events = events.filter(at__lt=_day_start(data["until"] + datetime.timedelta(days=1)))
+    return events
+
+
+def _search(request: HttpRequest) -> tuple[TrailFilter, QuerySet[AuditEvent]]:
+    clinic_id = require_audit_reader(request.user)
+    form = TrailFilter(request.GET)  # every filter is optional: no parameters is the whole trail
+    if not form.is_valid():
+        return form, AuditEvent.objects.none()
+    return form, filtered_events(clinic_id, form.cleaned_data)
+
+
+@login_required
+@require_GET
+def trail(request: HttpRequest) -> HttpResponse:
+    form, events = _search(request)
+    page = Paginator(events.select_related("actor").order_by("-seq", "-id"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode()}
+    return render(request, "audit/trail.html", context)
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@login_required
+@require_GET
+def trail_export(request: HttpRequest) -> HttpResponseBase:
+    form, events = _search(request)
+    if not form.is_valid():
+        return render(request, "audit/trail.html", {"form": form, "page": None, "query": ""}, status=400)
+    writer = csv.writer(_Echo(), lineterminator="\n")
+
+    def lines() -> Iterator[str]:
+        for row in trail_rows(queryset=events):
+            yield writer.writerow(row)
+
+    day = timezone.localdate().isoformat()
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="audit-trail-{day}.csv"'
+    return response
