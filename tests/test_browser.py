@@ -84,7 +84,7 @@ def log_in(page: Any, user: User) -> None:
 
 
 def wait_saved(page: Any) -> None:
-    page.wait_for_function("document.getElementById('save-status').textContent.startsWith('Saved')")
+    page.wait_for_function("() => document.getElementById('save-status').textContent.startsWith('Saved')")
     page.wait_for_load_state("networkidle")
 
 
@@ -99,7 +99,7 @@ def test_first_visit_by_keyboard_is_signed_and_shown_on_the_chart(
     # Find the patient with the keyboard: type, move into the results, open.
     page.keyboard.type("lindq")
     page.wait_for_selector("#results a.patient-link:has-text('Lindqvist')")
-    page.wait_for_function("document.querySelectorAll('#results a.patient-link').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('#results a.patient-link').length === 1")
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/patients/{patient.pk}/")

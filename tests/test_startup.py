@@ -70,3 +70,20 @@ def test_a_good_override_file_changes_the_knowledge_version(tmp_path: Path) -> N
     assert out.returncode == 0, out.stderr
     assert '"duration_s": 180' in out.stdout
     assert '"knowledge_version": "2026.1+riverside.' in out.stdout
+
+
+def test_a_wsgi_server_refuses_production_with_unsafe_settings(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | {
+        "SOTCLINIC_ENV": "production",
+        "SOTCLINIC_DATA_DIR": str(tmp_path),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", "import sotclinic.config.wsgi"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "sotclinic cannot start: sotclinic.E001" in result.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -114,8 +115,8 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return api.create_response(request, {"detail": detail}, status=422)
 
 
-@api.get("/visits/{visit_id}", response={200: VisitOut, 403: ErrorOut, 404: ErrorOut})
-def read_visit(request: HttpRequest, visit_id: str) -> dict[str, Any]:
+@api.get("/visits/{uuid:visit_id}", response={200: VisitOut, 403: ErrorOut, 404: ErrorOut})
+def read_visit(request: HttpRequest, visit_id: uuid.UUID) -> dict[str, Any]:
     visit = get_visit(_user(request), visit_id)
     with transaction.atomic():
         audit_record(
@@ -129,9 +130,10 @@ def read_visit(request: HttpRequest, visit_id: str) -> dict[str, Any]:
 
 
 @api.patch(
-    "/visits/{visit_id}", response={200: VisitOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+    "/visits/{uuid:visit_id}",
+    response={200: VisitOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
-def patch_visit(request: HttpRequest, visit_id: str, payload: VisitPatch) -> dict[str, Any]:
+def patch_visit(request: HttpRequest, visit_id: uuid.UUID, payload: VisitPatch) -> dict[str, Any]:
     visit = get_visit(_user(request), visit_id)
     if visit.is_signed:
         raise VisitLocked()
