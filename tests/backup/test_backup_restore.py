@@ -46,7 +46,8 @@ def test_round_trip_of_the_demo_clinic_is_identical(
 ) -> None:
     from sotclinic.clinic.demo import seed_demo
 
-    seed_demo(patients=5)
+    with transaction.atomic():  # one commit instead of one per write: much faster on PostgreSQL
+        seed_demo(patients=5)
     before = database_digests()
     assert before["visits.visit"]["rows"] > 5
     assert before["audit.auditevent"]["rows"] > 50
