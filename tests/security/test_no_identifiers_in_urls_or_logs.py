@@ -48,11 +48,6 @@ SOTCLINIC = [sys.executable, "-m", "sotclinic.cli"]
 # expiring token (only its hash is stored), which names no one.
 TOKEN_PARAMETERS = {"token"}
 
-# Routes whose id parameter is routed as a plain string. The API's routes are django-ninja's; the id is still the
-# visit's UUID and the one access layer answers 404 to anything else (checked below). Changing the route to
-# "/visits/{uuid:visit_id}" in sotclinic/api/routes.py would let this set shrink to nothing.
-STRING_ID_ROUTES = {"api/visits/<visit_id>"}
-
 
 def walk(resolver: URLResolver, prefix: str = "") -> Iterator[tuple[str, dict[str, Any], set[str]]]:
     """(route, converters by parameter name, all parameter names) for every URL pattern."""
@@ -80,8 +75,6 @@ def test_every_route_parameter_of_the_app_is_a_uuid() -> None:
     assert any("visit_id" in names for _, _, names in with_ids)
     offenders = []
     for route, converters, names in with_ids:
-        if route in STRING_ID_ROUTES:
-            continue
         for name in names - TOKEN_PARAMETERS:
             if not isinstance(converters.get(name), UUIDConverter):
                 offenders.append(f"{route}: {name}")
@@ -89,10 +82,7 @@ def test_every_route_parameter_of_the_app_is_a_uuid() -> None:
 
 
 @pytest.mark.django_db
-def test_string_routed_ids_still_only_accept_a_uuid(prac_client: Client, draft_visit: Visit) -> None:
-    routes = {route for route, _, _ in app_routes()}
-    for route in STRING_ID_ROUTES:
-        assert route in routes, f"{route} is gone: remove it from STRING_ID_ROUTES"
+def test_api_ids_only_accept_a_uuid(prac_client: Client, draft_visit: Visit) -> None:
     assert prac_client.get(f"/api/visits/{draft_visit.pk}").status_code == 200
     for guess in ("1", "0", str(draft_visit.pk)[:-1], "Smith", str(draft_visit.pk).replace("-", "")[::-1]):
         assert prac_client.get(f"/api/visits/{guess}").status_code == 404, guess
