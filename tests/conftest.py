@@ -9,7 +9,11 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from sotclinic.clinic.authn import mfa_required
 from sotclinic.clinic.models import Clinic, Role, User
 from sotclinic.patients.consent import (
     DEFAULT_CONSENT_TEXT,
@@ -87,9 +91,38 @@ def outsider(other_clinic: Clinic) -> User:
     return make_user(other_clinic, "outsider", Role.PRACTITIONER)
 
 
+@pytest.fixture
+def administrator(clinic: Clinic) -> User:
+    return make_user(clinic, "admin", Role.ADMINISTRATOR)
+
+
+@pytest.fixture
+def researcher(clinic: Clinic) -> User:
+    return make_user(clinic, "research", Role.RESEARCHER)
+
+
+def confirmed_totp(user: User) -> TOTPDevice:
+    """The user's authenticator app (made, confirmed, if they have none): tests compute its codes with `code_for`."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="Test phone", confirmed=True)
+
+
+def code_for(device: TOTPDevice, *, steps_ahead: int = 0) -> str:
+    """The code the authenticator app shows now (or `steps_ahead` 30-second steps later: a code is accepted once,
+    and the device also accepts the next step's code)."""
+    return (
+        f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=steps_ahead):06d}"
+    )
+
+
 def client_for(user: User) -> Client:
+    """A client signed in as the user, past the second factor when their role needs one (as after a real login)."""
     client = Client()
     client.force_login(user)
+    if mfa_required(user):
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = confirmed_totp(user).persistent_id
+        session.save()
     return client
 
 
@@ -106,6 +139,16 @@ def desk_client(front_desk: User) -> Client:
 @pytest.fixture
 def outsider_client(outsider: User) -> Client:
     return client_for(outsider)
+
+
+@pytest.fixture
+def administrator_client(administrator: User) -> Client:
+    return client_for(administrator)
+
+
+@pytest.fixture
+def researcher_client(researcher: User) -> Client:
+    return client_for(researcher)
 
 
 def make_patient(by: User, family: str = "Smith", given: str = "Jo", dob: str = "1980-03-07") -> Patient:

@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
+from sotclinic.clinic.authn import mfa_required
 from sotclinic.clinic.models import User
 from sotclinic.patients.models import Patient
 from sotclinic.visits.models import Visit, VisitStatus
-from tests.conftest import PASSWORD, give_consent, make_patient, make_signed_visit
+from tests.conftest import PASSWORD, code_for, confirmed_totp, give_consent, make_patient, make_signed_visit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -76,10 +77,16 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
 
 
 def log_in(page: Any, user: User) -> None:
+    """The login page, then (for practitioners) the code from their authenticator app, computed here."""
+    device = confirmed_totp(user) if mfa_required(user) else None
     page.goto("/login/")
     page.fill("input[name=username]", user.username)
     page.fill("input[name=password]", PASSWORD)
     page.keyboard.press("Enter")
+    if device is not None:
+        page.wait_for_url(re.compile(r"/account/mfa/verify/"))
+        page.fill("input[name=code]", code_for(device))
+        page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/patients/$"))
 
 

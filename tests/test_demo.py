@@ -25,12 +25,14 @@ def test_demo_clinic_is_realistic_and_loading_it_twice_changes_nothing() -> None
     out = StringIO()
     call_command("seed_demo", stdout=out)
     assert "Demo clinic created." in out.getvalue()
-    for login in ("dr.hart", "dr.okafor", "desk", DEMO_PASSWORD):
+    for login in ("dr.hart", "dr.okafor", "desk", "admin", "research", DEMO_PASSWORD, "two-factor"):
         assert login in out.getvalue()
     first = counts()
     assert first["Patient"] == 30
     assert User.objects.filter(role=Role.PRACTITIONER).count() == 2
     assert User.objects.filter(role=Role.FRONT_DESK).count() == 1
+    assert User.objects.filter(role=Role.ADMINISTRATOR).count() == 1
+    assert User.objects.filter(role=Role.RESEARCHER).count() == 1
     signed = Visit.objects.filter(status=VisitStatus.SIGNED)
     assert {v.category for v in signed} == {"cat1", "cat2", "cat3"}
     assert signed.count() >= 60
@@ -46,9 +48,24 @@ def test_demo_clinic_is_realistic_and_loading_it_twice_changes_nothing() -> None
 
 
 @pytest.mark.django_db
-def test_demo_logins_work(client: Client) -> None:
+def test_demo_logins_work() -> None:
     call_command("seed_demo", stdout=StringIO(), patients=3)
-    assert client.login(username="dr.hart", password=DEMO_PASSWORD)
-    page = client.get("/patients/").content.decode()
+
+    def log_in(username: str) -> tuple[str, str]:
+        response = Client().post("/login/", {"username": username, "password": DEMO_PASSWORD}, follow=True)
+        return response.redirect_chain[-1][0], response.content.decode()
+
+    # The front desk needs only the password.
+    where, page = log_in("desk")
+    assert where == "/patients/"
     assert "Riverside SOT Chiropractic (demo)" in page
     assert "3 in this clinic" in page
+    # Practitioners and the administrator set up two-factor login first: the page shows the secret key.
+    for username in ("dr.hart", "admin"):
+        where, page = log_in(username)
+        assert where.startswith("/account/mfa/enrol/")
+        assert 'id="mfa-secret"' in page
+    # The researcher lands on the research page, which shows no patient.
+    where, page = log_in("research")
+    assert where == "/"
+    assert "de-identified exports only" in page

@@ -17,7 +17,7 @@ from sotclinic.patients.models import FlagStatus, Patient, RedFlag
 from sotclinic.safety import default_rules
 from sotclinic.visits.models import Visit, VisitStatus
 from sotclinic.visits.services import visit_start
-from tests.conftest import make_patient
+from tests.conftest import client_for, make_patient
 from tests.test_visits import autosave, full_visit
 
 STOPPING = [flag for flag in default_rules().flags.values() if flag.urgency in ("emergency", "urgent")]
@@ -91,8 +91,7 @@ def test_no_path_records_blocking_past_an_open_flag(
     assert response.status_code == 422
     # the admin cannot change visits at all, even for a superuser
     admin = User.objects.create_superuser("root", "r@example.org", "x" * 12, clinic=practitioner.clinic)
-    admin_client = Client()
-    admin_client.force_login(admin)
+    admin_client = client_for(admin)  # a superuser, past the second factor
     change = reverse("admin:visits_visit_change", args=[draft_visit.pk])
     admin_client.post(change, {"blocking": '{"performed": true}', "category": "cat2"})
     assert admin_client.get(reverse("admin:visits_visit_add")).status_code == 403

@@ -4,20 +4,33 @@ import pytest
 from django.test import Client
 
 from sotclinic.clinic.models import User
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, code_for, confirmed_totp
 
 
 @pytest.mark.django_db
-def test_log_in_and_out(practitioner: User) -> None:
+def test_log_in_and_out(front_desk: User) -> None:
     client = Client()
     page = client.get("/login/")
     assert page.status_code == 200 and 'name="password"' in page.content.decode()
-    response = client.post("/login/", {"username": "prac", "password": PASSWORD})
-    assert response.status_code == 302 and response["Location"] == "/patients/"
-    assert "Prac Test · Practitioner" in client.get("/patients/").content.decode()
+    response = client.post("/login/", {"username": "desk", "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert client.get("/")["Location"] == "/patients/"
+    assert "Desk Test · Front desk" in client.get("/patients/").content.decode()
     assert client.get("/logout/").status_code == 405  # logging out changes state: POST only
     assert client.post("/logout/").status_code == 302
     assert client.get("/patients/")["Location"].startswith("/login/")
+
+
+@pytest.mark.django_db
+def test_a_practitioner_logs_in_with_the_password_then_a_code(practitioner: User) -> None:
+    device = confirmed_totp(practitioner)
+    client = Client()
+    response = client.post("/login/", {"username": "prac", "password": PASSWORD, "next": "/patients/"})
+    assert response.status_code == 302 and response["Location"] == "/patients/"
+    assert client.get("/patients/")["Location"] == "/account/mfa/verify/?next=%2Fpatients%2F"
+    response = client.post("/account/mfa/verify/", {"code": code_for(device), "next": "/patients/"})
+    assert response.status_code == 302 and response["Location"] == "/patients/"
+    assert "Prac Test · Practitioner" in client.get("/patients/").content.decode()
 
 
 @pytest.mark.parametrize(("username", "password"), [("prac", "wrong-password"), ("nobody", PASSWORD)])

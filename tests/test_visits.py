@@ -13,7 +13,7 @@ from sotclinic.clinic.models import User
 from sotclinic.patients.models import Patient
 from sotclinic.visits.models import Amendment, Visit, VisitStatus
 from sotclinic.visits.services import note_hash
-from tests.conftest import make_signed_visit
+from tests.conftest import client_for, make_signed_visit
 
 CAT2_POST = {
     "pelvic_sway.value": "1.8",
@@ -250,8 +250,7 @@ def test_a_signed_note_resists_every_way_of_editing_it(
     assert "signed and locked" in response.json()["detail"]
     # the admin, even for a superuser
     admin = User.objects.create_superuser("root", "root@example.org", "x" * 12, clinic=practitioner.clinic)
-    admin_client = Client()
-    admin_client.force_login(admin)
+    admin_client = client_for(admin)  # a superuser, past the second factor
     change_url = reverse("admin:visits_visit_change", args=[signed_visit.pk])
     assert "Change visit" not in admin_client.get(change_url).content.decode()
     admin_client.post(change_url, {"plan": "changed", "status": "draft"})

@@ -29,6 +29,13 @@ class Action(models.TextChoices):
     OUTCOME_ASSIGN = "outcome.assign", "Changed questionnaires assigned"
     OUTCOME_LINK = "outcome.link", "Created questionnaire link"
     OUTCOME_RECORD = "outcome.record", "Recorded questionnaire total"
+    STAFF_ROLE = "staff.role", "Changed a staff member's role"
+    STAFF_DEACTIVATE = "staff.deactivate", "Deactivated a staff member"
+    STAFF_UNLOCK = "staff.unlock", "Lifted a login lockout"
+    STAFF_MFA_RESET = "staff.mfa_reset", "Reset a staff member's two-factor login"
+    CLINIC_SETTINGS = "clinic.settings", "Changed clinic settings"
+    MFA_ENROL = "account.mfa_enrol", "Set up two-factor login"
+    RECOVERY_CODES = "account.recovery_codes", "Made new recovery codes"
 
 
 class AuditEvent(models.Model):

@@ -7,6 +7,7 @@ class ClinicConfig(AppConfig):
     verbose_name = "Clinic and staff"
 
     def ready(self) -> None:
+        import sotclinic.clinic.authn  # noqa: F401  (stamps and records each new session at login)
         import sotclinic.config.checks  # noqa: F401  (registers the production start-up checks)
 
         # Load and validate the SOT knowledge base at start-up: a malformed file stops the app with a clear message.

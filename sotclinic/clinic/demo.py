@@ -44,6 +44,8 @@ DEMO_STAFF = (
     ("dr.hart", Role.PRACTITIONER, "Dr", "Alex", "Hart"),
     ("dr.okafor", Role.PRACTITIONER, "Dr", "Ngozi", "Okafor"),
     ("desk", Role.FRONT_DESK, "", "Sam", "Reyes"),
+    ("admin", Role.ADMINISTRATOR, "", "Priya", "Shah"),
+    ("research", Role.RESEARCHER, "", "Tomás", "Lindgren"),
 )
 
 GIVEN_F = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import dj_database_url
@@ -39,6 +40,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "ninja",  # serves the API docs' Swagger UI from our own static files (no CDN, no inline script: CSP-clean)
     "sotclinic.clinic",
     "sotclinic.patients",
@@ -59,9 +64,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Signed-in sessions end after the clinic's idle time or the absolute lifetime; then, until the second factor is
+    # verified, every page (and the API) leads to the verify or enrol step (sotclinic/clinic/authn_middleware.py).
+    # Below the header middleware, so that their redirects carry the same headers as any page.
+    "sotclinic.clinic.authn_middleware.SessionLimitsMiddleware",
+    "sotclinic.clinic.authn_middleware.MfaRequiredMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks: turns a lockout into the login page's answer
 ]
 
 ROOT_URLCONF = "sotclinic.config.urls"
@@ -106,8 +118,37 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "clinic.User"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "patients:list"
+LOGIN_REDIRECT_URL = "home"  # each role's own start page (sotclinic/clinic/auth_views.py: home)
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Authentication (README "Logging in"; sotclinic/clinic/authn.py) ---
+# Argon2id for new and changed passwords; older hashes still verify and are re-hashed with Argon2 at the next login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+# django-axes counts failed logins per username and address; the first backend refuses a locked-out pair (after
+# doing the same password work as a real check), the second checks the password.
+AUTHENTICATION_BACKENDS = [
+    "sotclinic.clinic.lockout.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("SOTCLINIC_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("SOTCLINIC_LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# A locked-out login gets exactly the answer of a wrong password: the login page with the same message.
+AXES_LOCKOUT_CALLABLE = "sotclinic.clinic.lockout.lockout_response"
+# Behind N reverse proxies, the client's address is taken from X-Forwarded-For (set SOTCLINIC_PROXY_COUNT=N);
+# otherwise every login would seem to come from the proxy and the lockout would be per username only.
+_proxy_count = env_int("SOTCLINIC_PROXY_COUNT", 0)
+if _proxy_count:
+    AXES_IPWARE_PROXY_COUNT = _proxy_count
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+# TOTP second factor (django-otp): the name authenticator apps show beside the username.
+OTP_TOTP_ISSUER = env_str("SOTCLINIC_MFA_ISSUER", "sotclinic")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -143,6 +184,7 @@ SECURE_HSTS_PRELOAD = env_bool("SOTCLINIC_HSTS_PRELOAD", True)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# The absolute lifetime of a signed-in session, however active (the idle limit is each clinic's setting).
 SESSION_COOKIE_AGE = env_int("SOTCLINIC_SESSION_SECONDS", 8 * 3600)
 # Production cookies are always HTTPS-only; SOTCLINIC_SECURE_COOKIES=1 asks for the same on a development server.
 SESSION_COOKIE_SECURE = PRODUCTION or env_bool("SOTCLINIC_SECURE_COOKIES", False)

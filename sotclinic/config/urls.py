@@ -1,16 +1,22 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
+from django.contrib.auth import views as django_auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from sotclinic.api.routes import api
+from sotclinic.clinic import auth_views
 from sotclinic.outcomes import views as outcome_views
 from sotclinic.patients import safety_views
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="patients:list", permanent=False)),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", auth_views.home, name="home"),
+    path("login/", django_auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", django_auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", auth_views.account, name="account"),
+    path("account/mfa/enrol/", auth_views.mfa_enrol, name="mfa_enrol"),
+    path("account/mfa/verify/", auth_views.mfa_verify, name="mfa_verify"),
+    path("account/recovery-codes/", auth_views.recovery_codes_new, name="recovery_codes_new"),
+    path("account/confirm/", auth_views.reauth, name="reauth"),
+    path("clinic/", include("sotclinic.clinic.urls")),
     path("patients/", include("sotclinic.patients.urls")),
     path("visits/", include("sotclinic.visits.urls")),
     path("adverse-events/", safety_views.adverse_events, name="adverse_register"),

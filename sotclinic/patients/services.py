@@ -9,7 +9,7 @@ from django.db import transaction
 
 from sotclinic.audit.models import Action
 from sotclinic.audit.services import audit_record
-from sotclinic.clinic.access import clinic_of
+from sotclinic.clinic.access import require_patient_access
 from sotclinic.patients.models import Complaint, Patient
 
 if TYPE_CHECKING:
@@ -20,7 +20,9 @@ DEMOGRAPHIC_FIELDS = ("family_name", "given_names", "date_of_birth", "sex", "pho
 
 def patient_register(*, by: User, data: dict[str, Any]) -> Patient:
     with transaction.atomic():
-        patient = Patient(clinic_id=clinic_of(by), **{k: data[k] for k in DEMOGRAPHIC_FIELDS if k in data})
+        patient = Patient(
+            clinic_id=require_patient_access(by), **{k: data[k] for k in DEMOGRAPHIC_FIELDS if k in data}
+        )
         patient.set_keys()
         patient.full_clean()
         patient.save()

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from sotclinic.audit.models import Action, AuditEvent
 from sotclinic.audit.services import audit_record
-from sotclinic.clinic.access import can_read_clinical, get_patient, patients_for
+from sotclinic.clinic.access import can_read_clinical, get_patient, patients_for, require_patient_access
 from sotclinic.clinic.http import ClinicRequest
 from sotclinic.outcomes.selectors import outcomes_summary
 from sotclinic.patients.forms import ComplaintForm, PatientForm, SearchForm
@@ -34,6 +34,7 @@ def patient_list(request: ClinicRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def patient_new(request: ClinicRequest) -> HttpResponse:
+    require_patient_access(request.user)
     form = PatientForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:

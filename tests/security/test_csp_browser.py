@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sotclinic.clinic.models import User
-from tests.conftest import PASSWORD, give_consent, make_patient, make_signed_visit
+from tests.conftest import PASSWORD, code_for, confirmed_totp, give_consent, make_patient, make_signed_visit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -78,6 +79,15 @@ def test_search_chart_and_visit_work_under_the_strict_policy(page: Any, practiti
     page.fill("input[name=username]", practitioner.username)
     page.fill("input[name=password]", PASSWORD)
     page.keyboard.press("Enter")
+    # First login: set up two-factor login. The QR code is inline SVG; the code is computed from the new secret.
+    page.wait_for_url(re.compile(r"/account/mfa/enrol/"))
+    assert page.locator(".qr svg").count() == 1
+    assert_no_violations(page)
+    page.fill("input[name=code]", code_for(TOTPDevice.objects.get(user=practitioner, confirmed=False)))
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#recovery-codes li")
+    assert_no_violations(page)
+    page.click("text=I have kept them: continue")
     page.wait_for_url(re.compile(r"/patients/$"))
     assert_no_violations(page)
 
@@ -105,9 +115,13 @@ def test_search_chart_and_visit_work_under_the_strict_policy(page: Any, practiti
 
 def test_the_api_docs_render_under_the_strict_policy(page: Any, practitioner: User) -> None:
     """Swagger UI comes from django-ninja's own static files, not a CDN with an inline start-up script."""
+    device = confirmed_totp(practitioner)
     page.goto("/login/")
     page.fill("input[name=username]", practitioner.username)
     page.fill("input[name=password]", PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/account/mfa/verify/"))
+    page.fill("input[name=code]", code_for(device))
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/patients/$"))
     page.goto("/api/docs")

@@ -19,7 +19,7 @@ from django.urls import reverse
 from sotclinic.clinic.models import User
 from sotclinic.patients.models import Patient
 from sotclinic.visits.models import Visit
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, client_for
 
 # The policy, directive by directive (django-csp writes the directives in no fixed order).
 CSP = {
@@ -176,7 +176,7 @@ def test_a_server_error_page_is_not_stored(
 
 def test_a_csrf_failure_is_not_stored(practitioner: User, patient: Patient) -> None:
     client = Client(enforce_csrf_checks=True)
-    client.force_login(practitioner)
+    client.cookies = client_for(practitioner).cookies  # signed in, past the second factor
     response = client.post(reverse("patients:edit", kwargs={"patient_id": patient.pk}), {"family_name": "X"})
     assert response.status_code == 403
     assert_page_headers(response)

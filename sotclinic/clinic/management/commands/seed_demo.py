@@ -8,7 +8,10 @@ from sotclinic.clinic.demo import DEMO_PASSWORD, seed_demo
 
 
 class Command(BaseCommand):
-    help = "Create the demo clinic (two practitioners, a front desk, ~30 patients with visit histories) once."
+    help = (
+        "Create the demo clinic (two practitioners, a front desk, an administrator, a researcher, ~30 patients"
+        " with visit histories) once."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--patients", type=int, default=30)
@@ -21,3 +24,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for login in logins:
             self.stdout.write(f"  {login.username:<10} {login.role:<13} {login.name}")
+        self.stdout.write(
+            "Practitioners and the administrator set up two-factor login (an authenticator app) at their first"
+            " login; the page shows the QR code and the secret key."
+        )
