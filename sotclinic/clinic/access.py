@@ -106,6 +106,7 @@ def get_red_flag(user: User, patient: Patient, flag_id: Any) -> RedFlag:
     """A red flag of a patient the user may already see; the details are clinical."""
     from sotclinic.patients.models import RedFlag
 
+    require_patient_access(user)
     require_clinical(user)
     try:
         return RedFlag.objects.get(pk=flag_id, patient=patient, patient__clinic_id=clinic_of(user))
@@ -117,6 +118,7 @@ def get_adverse_event(user: User, event_id: Any) -> AdverseEvent:
     from sotclinic.visits.models import AdverseEvent
 
     clinic_id = clinic_of(user)
+    require_patient_access(user)
     try:
         event = AdverseEvent.objects.select_related("patient").get(pk=event_id, clinic_id=clinic_id)
     except (AdverseEvent.DoesNotExist, ValueError, ValidationError):
