@@ -1,5 +1,6 @@
 """The audit trail for the clinic's staff who may read it: search (by patient, actor, action, dates) and CSV
-export. Practitioners only for now; when the administrator role lands, AUDIT_ROLES is the one line to change."""
+export (after a recent re-authentication). Practitioners only for now: AUDIT_ROLES is the one line that decides
+(the page shows patient ids, never names, so administrators could be added there)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -22,6 +23,7 @@ from django.views.decorators.http import require_GET
 from sotclinic.audit.integrity import trail_rows
 from sotclinic.audit.models import Action, AuditEvent
 from sotclinic.clinic.access import clinic_of
+from sotclinic.clinic.authn import require_recent_auth
 from sotclinic.clinic.models import Role
 
 AUDIT_ROLES = frozenset({Role.PRACTITIONER})
@@ -98,8 +100,9 @@ class _Echo:
 
 
 @login_required
+@require_recent_auth(minutes=5)
 @require_GET
-def trail_export(request: HttpRequest) -> HttpResponseBase:
+def trail_export(request: HttpRequest) -> HttpResponse:
     form, events = _search(request)
     if not form.is_valid():
         return render(request, "audit/trail.html", {"form": form, "page": None, "query": ""}, status=400)
@@ -112,4 +115,4 @@ def trail_export(request: HttpRequest) -> HttpResponseBase:
     day = timezone.localdate().isoformat()
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="audit-trail-{day}.csv"'
-    return response
+    return response  # type: ignore[return-value]  # streamed: the decorators pass it through untouched

@@ -132,3 +132,15 @@ def test_only_get(trail: Patient, prac_client: Client) -> None:
 def test_user_without_a_clinic_gets_404(db: Any) -> None:
     staff = User.objects.create(username="root", is_staff=True)
     assert client_for(staff).get("/audit/").status_code == 404
+
+
+def test_export_asks_for_the_password_again_after_five_minutes(trail: Patient, prac_client: Client) -> None:
+    from sotclinic.clinic.authn import AUTH_AT
+
+    session = prac_client.session
+    session[AUTH_AT] = session[AUTH_AT] - 6 * 60
+    session.save()
+    response = prac_client.get("/audit/export.csv", {"actor": "prac"})
+    assert response.status_code == 302
+    assert response["Location"] == "/account/confirm/?next=%2Faudit%2Fexport.csv%3Factor%3Dprac"
+    assert prac_client.get("/audit/").status_code == 200  # searching needs no re-authentication
