@@ -1,6 +1,6 @@
 """Who must show a second factor, what a session remembers about its login, and re-authentication.
 
-The flow (README "Logging in"):
+The flow:
 1. The login page checks the password (django-axes counts failures; see lockout.py). Django gives the session a new
    key; `on_login` below stamps the session (login time, last activity, last authentication), fixes its absolute
    expiry and records a StaffSession row (user -> session key).

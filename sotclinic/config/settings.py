@@ -121,7 +121,7 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"  # each role's own start page (sotclinic/clinic/auth_views.py: home)
 LOGOUT_REDIRECT_URL = "login"
 
-# --- Authentication (README "Logging in"; sotclinic/clinic/authn.py) ---
+# --- Authentication (the flow: sotclinic/clinic/authn.py; the lockout: sotclinic/clinic/lockout.py) ---
 # Argon2id for new and changed passwords; older hashes still verify and are re-hashed with Argon2 at the next login.
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
