@@ -14,12 +14,16 @@ class AuditEventAdmin(admin.ModelAdmin):
         "seq",
         "actor",
         "actor_role",
-        "action",
+        "action_label",
         "patient",
         "object_type",
         "address",
     ]
     list_filter = ["clinic", "action", "actor_role"]
+
+    @admin.display(description="action", ordering="action")
+    def action_label(self, event: AuditEvent) -> str:
+        return event.get_action_display()
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

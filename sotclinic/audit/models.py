@@ -48,7 +48,9 @@ class AuditEvent(models.Model):
     clinic = models.ForeignKey("clinic.Clinic", on_delete=models.PROTECT, related_name="+")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
     actor_role = models.CharField(max_length=20)
-    action = models.CharField(max_length=40, choices=Action.choices)
+    # A stable code from Action. Not the column's declared choices, so that a new kind of action needs no
+    # migration; get_action_display reads its label from Action.
+    action = models.CharField(max_length=40)
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+", null=True)
     object_type = models.CharField(max_length=40, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
@@ -69,6 +71,12 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_role} {self.action}"
+
+    def get_action_display(self) -> str:
+        try:
+            return str(Action(self.action).label)
+        except ValueError:
+            return self.action
 
 
 class AuditChainHead(models.Model):

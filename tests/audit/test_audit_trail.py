@@ -282,3 +282,9 @@ def test_patient_registration_is_audited_in_the_chain(practitioner: User) -> Non
     event = AuditEvent.objects.get(action=Action.PATIENT_CREATE)
     assert event.seq == 1
     assert verify_trail().ok
+
+
+def test_action_labels_come_from_the_action_codes(practitioner: User) -> None:
+    event = audit_record(actor=practitioner, action=Action.CHART_VIEW)
+    assert AuditEvent.objects.get(pk=event.pk).get_action_display() == "Opened chart"
+    assert AuditEvent(action="retired.code").get_action_display() == "retired.code"
