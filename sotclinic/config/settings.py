@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "sotclinic.visits",
     "sotclinic.audit",
     "sotclinic.outcomes",
+    "sotclinic.backup",
     "sotclinic.api",
 ]
 

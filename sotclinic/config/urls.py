@@ -26,6 +26,7 @@ urlpatterns = [
     path("clinic/consent-text/", safety_views.consent_text, name="consent_text"),
     path("outcomes/", include("sotclinic.outcomes.urls")),
     path("q/<str:token>/", outcome_views.portal, name="portal"),
+    path("audit/", include("sotclinic.audit.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
