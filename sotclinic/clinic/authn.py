@@ -28,7 +28,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -53,6 +53,7 @@ AUTH_AT = (
 SEEN_RESOLUTION_SECONDS = 60
 
 MFA_REQUIRED_ROLES = (Role.PRACTITIONER, Role.ADMINISTRATOR)
+TOTP_DIGITS = 6
 
 
 def mfa_required(user: User) -> bool:
@@ -88,7 +89,7 @@ def verify_second_factor(user: User, token: str) -> Device | None:
     token = "".join(token.split()).lower()
     if not token:
         return None
-    if token.isdigit():
+    if token.isdigit() and len(token) == TOTP_DIGITS:  # recovery codes have 8 characters
         device = totp_device(user)
         return verify_token(user, device.persistent_id, token) if device else None
     recovery = StaticDevice.objects.filter(user=user, confirmed=True).first()
@@ -135,6 +136,16 @@ def on_login(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> No
     if session.session_key is None:
         session.save()
     StaffSession.objects.update_or_create(session_key=session.session_key, defaults={"user": user})
+    # Rows of sessions that have expired by now are of no further use.
+    too_old = timezone.now() - timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    StaffSession.objects.filter(user=user, created_at__lt=too_old).delete()
+
+
+@receiver(user_logged_out, dispatch_uid="sotclinic.clinic.authn.on_logout")
+def on_logout(sender: Any, request: HttpRequest, user: User | None, **kwargs: Any) -> None:
+    """Logging out deletes the session; its row goes with it."""
+    if request.session.session_key:
+        StaffSession.objects.filter(session_key=request.session.session_key).delete()
 
 
 def safe_next(request: HttpRequest, fallback: str = "home") -> str:

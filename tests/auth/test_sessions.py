@@ -135,3 +135,11 @@ def test_logging_in_again_needs_the_second_factor_again(practitioner: User, prac
     again.cookies = prac_client.cookies
     again.force_login(practitioner)  # a fresh login in the same browser
     assert again.get("/patients/")["Location"].startswith("/account/mfa/verify/")
+
+
+def test_logging_out_removes_the_session_and_its_row(practitioner: User, prac_client: Client) -> None:
+    key = session_key(prac_client)
+    assert StaffSession.objects.filter(session_key=key).exists()
+    prac_client.post("/logout/")
+    assert not Session.objects.filter(session_key=key).exists()
+    assert not StaffSession.objects.filter(session_key=key).exists()
