@@ -23,7 +23,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for login in logins:
-            self.stdout.write(f"  {login.username:<10} {login.role:<13} {login.name}")
+            self.stdout.write(f"  {login.username:<10} {login.role:<14} {login.name}")
         self.stdout.write(
             "Practitioners and the administrator set up two-factor login (an authenticator app) at their first"
             " login; the page shows the QR code and the secret key."
