@@ -7,13 +7,30 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.db import transaction
 
 from tests.attack.attack_support import World, build_world
 
 
+@pytest.fixture(scope="module")
+def _module_world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[World]:
+    """The world is built once per test module, inside a transaction that is rolled back at the end; each test runs
+    in a savepoint inside it (pytest-django's `db`), so what one test writes is gone before the next."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield build_world()
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def world(db: Any) -> World:
-    return build_world()
+def world(_module_world: World, db: Any) -> World:
+    for obj in (
+        _module_world.patient,
+        _module_world.signed_visit,
+        _module_world.draft_visit,
+        _module_world.flag,
+    ):
+        obj.refresh_from_db()
+    return _module_world
 
 
 @pytest.fixture
