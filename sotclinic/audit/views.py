@@ -1,6 +1,6 @@
 """The audit trail for the clinic's staff who may read it: search (by patient, actor, action, dates) and CSV
-export (after a recent re-authentication). Practitioners only for now: AUDIT_ROLES is the one line that decides
-(the page shows patient ids, never names, so administrators could be added there)."""
+export (after a recent re-authentication). Practitioners and administrators (AUDIT_ROLES decides): the page shows
+patient ids, never names, so an administrator without patient access can still review who did what."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from sotclinic.clinic.access import clinic_of
 from sotclinic.clinic.authn import require_recent_auth
 from sotclinic.clinic.models import Role
 
-AUDIT_ROLES = frozenset({Role.PRACTITIONER})
+AUDIT_ROLES = frozenset({Role.PRACTITIONER, Role.ADMINISTRATOR})
 PAGE_SIZE = 50
 
 

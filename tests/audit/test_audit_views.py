@@ -144,3 +144,13 @@ def test_export_asks_for_the_password_again_after_five_minutes(trail: Patient, p
     assert response.status_code == 302
     assert response["Location"] == "/account/confirm/?next=%2Faudit%2Fexport.csv%3Factor%3Dprac"
     assert prac_client.get("/audit/").status_code == 200  # searching needs no re-authentication
+
+
+def test_an_administrator_reviews_the_trail_without_patient_names(
+    trail: Patient, administrator_client: Client, researcher_client: Client
+) -> None:
+    page = administrator_client.get("/audit/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert str(trail.pk) in html and trail.family_name not in html
+    assert researcher_client.get("/audit/").status_code == 403
