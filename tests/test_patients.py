@@ -171,3 +171,11 @@ def test_search_handles_accents_and_wildcard_characters(practitioner: User) -> N
     assert list(patient_search(user=practitioner, query="%")) == []
     assert list(patient_search(user=practitioner, query="_")) == []
     assert list(patient_search(user=practitioner, query="100%")) == [percent]
+
+
+@pytest.mark.django_db
+def test_a_family_name_of_several_words_is_found_typed_whole(practitioner: User) -> None:
+    berg = make_patient(practitioner, family="van der Berg", given="Anna")
+    assert list(patient_search(user=practitioner, query="van der berg")) == [berg]
+    assert list(patient_search(user=practitioner, query="anna berg")) == []  # "berg" begins no name key
+    assert list(patient_search(user=practitioner, query="anna van")) == [berg]

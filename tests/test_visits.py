@@ -449,3 +449,40 @@ def test_searching_patients_is_audited_without_the_query(prac_client: Client, pr
     prac_client.get(reverse("patients:list"), {"q": "smith"})
     event = AuditEvent.objects.get(action=Action.PATIENT_SEARCH)
     assert event.actor == practitioner and event.detail == {"results": 0}
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            {"subjective": "a\x00b"},
+            "In the patient&#x27;s words contains a NUL character, which cannot be stored.",
+        ),
+        ({"plan": "x" * 5001}, "Plan must be at most 5000 characters."),
+        (
+            {"occipital_fibre.organ": "liv\x00er", "occipital_fibre.level": "T8"},
+            "A finding contains a NUL character",
+        ),
+    ],
+)
+@pytest.mark.django_db
+def test_text_that_cannot_be_stored_is_named_and_nothing_is_saved(
+    prac_client: Client, draft_visit: Visit, data: dict[str, str], message: str
+) -> None:
+    html = autosave(prac_client, draft_visit, {**CAT2_POST, **data}).content.decode()
+    assert "Not saved" in html and message in html
+    draft_visit.refresh_from_db()
+    assert draft_visit.revision == 0
+
+
+@pytest.mark.django_db
+def test_the_api_refuses_what_the_page_refuses(prac_client: Client, draft_visit: Visit) -> None:
+    url = f"/api/visits/{draft_visit.pk}"
+    too_long = prac_client.patch(url, data={"plan": "x" * 5001}, content_type="application/json")
+    assert too_long.status_code == 422
+    surrogate = prac_client.patch(url, '{"subjective": "a\\ud800b"}', content_type="application/json")
+    assert surrogate.status_code == 422
+    assert "unicode" in str(surrogate.json()["detail"])
+    assert prac_client.patch(url, b"\x00", content_type="application/json").status_code == 400
+    draft_visit.refresh_from_db()
+    assert draft_visit.revision == 0

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.security import django_auth
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 from sotclinic.audit.models import Action
 from sotclinic.audit.services import audit_record
@@ -57,17 +57,18 @@ class VisitPatch(Schema):
 
     model_config = ConfigDict(extra="forbid")
 
-    complaint: str | None = None
-    pain: int | None = None
-    subjective: str | None = None
+    complaint: str | None = Field(default=None, max_length=300)
+    pain: int | None = Field(default=None, ge=0, le=10)
+    subjective: str | None = Field(default=None, max_length=5000)
     findings: list[dict[str, Any]] | None = None
     category: str | None = None
-    override_reason: str | None = None
-    plan: str | None = None
+    override_reason: str | None = Field(default=None, max_length=500)
+    plan: str | None = Field(default=None, max_length=5000)
 
 
 class ErrorOut(Schema):
-    detail: str | dict[str, list[str]]
+    # a sentence, our field -> messages, or django-ninja's own validation errors ([{"loc", "msg", "type"}, ...])
+    detail: str | dict[str, list[str]] | list[dict[str, Any]]
 
 
 def _user(request: HttpRequest) -> User:
@@ -131,7 +132,7 @@ def read_visit(request: HttpRequest, visit_id: uuid.UUID) -> dict[str, Any]:
 
 @api.patch(
     "/visits/{uuid:visit_id}",
-    response={200: VisitOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={200: VisitOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
 def patch_visit(request: HttpRequest, visit_id: uuid.UUID, payload: VisitPatch) -> dict[str, Any]:
     visit = get_visit(_user(request), visit_id)

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -78,8 +78,9 @@ def stop(request: ClinicRequest, patient_id: str, assignment_id: str) -> HttpRes
     patient = get_patient(request.user, patient_id)
     require_clinical(request.user)
     assignment = Assignment.objects.filter(pk=assignment_id, patient=patient).first()
-    if assignment is not None:
-        unassign(assignment=assignment, by=request.user)
+    if assignment is None:
+        raise Http404
+    unassign(assignment=assignment, by=request.user)
     return _back(patient.pk)
 
 

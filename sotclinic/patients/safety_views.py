@@ -297,7 +297,8 @@ def adverse_follow_up(request: ClinicRequest, event_id: str) -> HttpResponse:
         else:
             messages.success(request, "Follow-up recorded.")
     else:
-        messages.error(request, "Write what the follow-up found.")
+        for problem in form.errors.get("notes", []):
+            messages.error(request, f"Follow-up: {problem}")
     return redirect("patients:chart", patient_id=event.patient_id)
 
 

@@ -50,9 +50,14 @@ def patient_search(*, user: User, query: str, limit: int = 50) -> QuerySet[Patie
     if day is not None:
         return patients.filter(date_of_birth=day).order_by("family_key", "given_key")[:limit]
     words = name_key(query.replace(",", " ")).split()
+    each_word = Q()
     for word in words[:4]:
-        patients = patients.filter(_starts_with("family_key", word) | _starts_with("given_key", word))
-    return patients.order_by("family_key", "given_key")[:limit]
+        each_word &= _starts_with("family_key", word) | _starts_with("given_key", word)
+    # a name of several words typed whole ("van der Berg", "Mary Ann") also begins a key as it stands
+    whole = " ".join(words)
+    return patients.filter(
+        each_word | _starts_with("family_key", whole) | _starts_with("given_key", whole)
+    ).order_by("family_key", "given_key")[:limit]
 
 
 def _starts_with(field: str, prefix: str) -> Q:

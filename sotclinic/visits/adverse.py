@@ -45,6 +45,8 @@ def adverse_event_report(
     now = timezone.now()
     if began_at > now + datetime.timedelta(minutes=5):
         errors["began_at"] = ["The event cannot begin in the future."]
+    elif began_at.date() < max(patient.date_of_birth, datetime.date(1900, 1, 2)):
+        errors["began_at"] = ["The event cannot begin before the patient was born."]
     if visit is not None and visit.signed_at and began_at < visit.signed_at - datetime.timedelta(days=1):
         errors["began_at"] = ["The event began before the visit it follows."]
     if visit is not None and visit.patient_id != patient.pk:

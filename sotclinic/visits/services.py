@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from sotclinic.audit.models import Action
 from sotclinic.audit.services import audit_record
+from sotclinic.clinic.text import strings_in, text_problem
 from sotclinic.sot import default_kb
 from sotclinic.sot import protocol as sot_protocol
 from sotclinic.sot.classify import classify
@@ -136,6 +137,27 @@ def _compute(draft: VisitDraft, visit: Visit) -> tuple[dict[str, Any], dict[str,
     """Validate a draft and work out the assessment and protocol it implies. Raises ValidationError."""
     errors: dict[str, list[str]] = {}
     kb = default_kb()
+    for name, label, value, limit in (
+        ("complaint", "Complaint", draft.complaint, 300),
+        ("subjective", "In the patient's words", draft.subjective, 5000),
+        ("plan", "Plan", draft.plan, 5000),
+        ("override_reason", "Reason for overriding", draft.override_reason, 500),
+    ):
+        problem = text_problem(value, max_length=limit)
+        if problem:
+            errors[name] = [f"{label} {problem}."]
+    structured: tuple[tuple[str, str, Any], ...] = (
+        ("findings", "A finding", draft.findings),
+        ("blocking", "The blocking notes", draft.blocking),
+    )
+    for name, label, value in structured:
+        for text in strings_in(value):
+            problem = text_problem(text, max_length=1000)
+            if problem:
+                errors.setdefault(name, []).append(f"{label} {problem}.")
+                break
+    if errors:
+        raise ValidationError(errors)
     if draft.pain is not None and not 0 <= draft.pain <= 10:
         errors["pain"] = ["Pain must be a whole number from 0 to 10."]
     if draft.variant not in VARIANTS:
