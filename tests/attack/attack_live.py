@@ -29,13 +29,12 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sotclinic.config.settings")
 django.setup()
 from django.test import Client
-from tests.attack.attack_support import build_world
+from tests.attack.attack_support import build_world, sign_in
 world = build_world()
 out = {"params": world.params(), "draft_visit": str(world.draft_visit.pk), "signed_visit": str(world.signed_visit.pk),
        "patient": str(world.patient.pk), "sessions": {}}
 for persona, user in world.users.items():
-    client = Client()
-    client.force_login(user)
+    client = sign_in(Client(), user)
     out["sessions"][persona] = client.cookies["sessionid"].value
 print("SEED " + json.dumps(out))
 """

@@ -13,7 +13,7 @@ import os
 import re
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -22,7 +22,9 @@ from django.db import connection
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
 
+from sotclinic.clinic.authn import mfa_required
 from sotclinic.clinic.models import Clinic, Role, User
 from sotclinic.outcomes.models import Assignment
 from sotclinic.outcomes.services import assign, link_create
@@ -39,7 +41,7 @@ from sotclinic.visits.services import (
     visit_sign,
     visit_start,
 )
-from tests.conftest import CAT2_FINDINGS, give_consent, make_user
+from tests.conftest import CAT2_FINDINGS, confirmed_totp, give_consent, make_user
 
 # The heavier runs (schemathesis's thousand cases, the kill test) run only under scripts/test-heavy.
 HEAVY = os.environ.get("SOTCLINIC_HEAVY", "") == "1"
@@ -129,7 +131,7 @@ class World:
     assignment: Assignment
     token: str
     outsider_patient: Patient
-    extra: dict[str, Any] = field(default_factory=dict)
+    colleague: User
 
     def params(self) -> dict[str, str]:
         """A real object of the home clinic for every path parameter a route can have."""
@@ -140,6 +142,7 @@ class World:
             "event_id": str(self.event.pk),
             "assignment_id": str(self.assignment.pk),
             "token": self.token,
+            "user_id": str(self.colleague.pk),
         }
 
 
@@ -165,6 +168,8 @@ def build_world() -> World:
     # one member of staff of the home clinic per role (a role added to the app gets its persona here at once)
     users = {role: make_user(clinic, role, role) for role in Role.values}
     users["outsider"] = make_user(other, "outsider", Role.PRACTITIONER)
+    # a member of staff for the staff pages to act on (role change, deactivation...), who is none of the personas
+    colleague = make_user(clinic, "colleague", Role.FRONT_DESK)
     prac = users["practitioner"]
     patient = patient_register(
         by=prac,
@@ -231,13 +236,25 @@ def build_world() -> World:
         assignment=assignment,
         token=token,
         outsider_patient=outsider_patient,
+        colleague=colleague,
     )
+
+
+def sign_in(client: Client, user: User) -> Client:
+    """Signed in as after a real login: the session, and the second factor where the role needs one (as
+    tests.conftest.client_for does)."""
+    client.force_login(user)
+    if mfa_required(user):
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = confirmed_totp(user).persistent_id
+        session.save()
+    return client
 
 
 def client_as(world: World, persona: str, **kwargs: Any) -> Client:
     client = Client(**kwargs)
     if persona != "anonymous":
-        client.force_login(world.users[persona])
+        sign_in(client, world.users[persona])
     return client
 
 

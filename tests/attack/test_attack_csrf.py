@@ -31,9 +31,9 @@ pytestmark = pytest.mark.usefixtures("quiet_logs")
 # Where a forged request is not answered 403, and why it is still harmless. Nothing else is allowed.
 NOT_403: dict[tuple[str, str], int] = {
     # django-ninja routes each operation itself: a method the API does not have is 405 before any check.
-    ("api/visits/<visit_id>", "POST"): 405,
-    ("api/visits/<visit_id>", "PUT"): 405,
-    ("api/visits/<visit_id>", "DELETE"): 405,
+    ("api/visits/<uuidstr:visit_id>", "POST"): 405,
+    ("api/visits/<uuidstr:visit_id>", "PUT"): 405,
+    ("api/visits/<uuidstr:visit_id>", "DELETE"): 405,
 }
 
 # A body that would be accepted if the token were there: every form field a view reads, with a valid value.

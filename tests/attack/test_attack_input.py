@@ -14,7 +14,8 @@ screening questions, and the patient's questionnaire link (activities, reaction)
 - names in any script (right-to-left, combining marks, emoji) are kept exactly and found by search; a NUL byte gets
   a clear message and nothing is saved.
 
-Where the app does not hold today, a strict xfail names the file and what goes wrong.
+Where the app does not hold, a strict xfail names the file and what goes wrong (none today: the bugs this suite
+found first were fixed in 9b6194a, and the tests that found them now guard the fixes).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from sotclinic.clinic.models import User
 from sotclinic.outcomes.services import assign, link_create
 from sotclinic.patients.models import Complaint, Patient
 from sotclinic.visits.models import AdverseEvent, Amendment, Visit
-from tests.attack.attack_support import World, raise_flag, snapshot, snapshot_diff
+from tests.attack.attack_support import World, raise_flag, sign_in, snapshot, snapshot_diff
 
 pytestmark = pytest.mark.usefixtures("quiet_logs")
 
@@ -79,7 +80,7 @@ class RecordingClient(Client):
 
 def signed_in(user: User) -> RecordingClient:
     client = RecordingClient()
-    client.force_login(user)
+    sign_in(client, user)
     return client
 
 
@@ -154,8 +155,8 @@ def test_script_typed_into_every_text_field_is_shown_escaped_everywhere(world: W
         "category": "cat1",  # nothing suggests it: the override needs its reason
         "override_reason": xss("override"),
         "blocking.notes": xss("bnotes"),
-        "organ_reflex.organ": xss("organ"),
-        "organ_reflex.result": "positive",
+        "cmrt.level": "T6",
+        "cmrt.organ": xss("organ"),
     }
     response = prac.post(reverse("visits:autosave", kwargs=vid), note, headers={"HX-Request": "true"})
     assert response.status_code == 200
@@ -163,7 +164,7 @@ def test_script_typed_into_every_text_field_is_shown_escaped_everywhere(world: W
     assert visit.subjective == xss("subjective") + ATTR, errors_of(response.content.decode())
     assert visit.override_reason == xss("override")
     html = page(prac, reverse("visits:detail", kwargs=vid))
-    for tag in ("vcomplaint", "subjective", "plan", "override", "bnotes"):
+    for tag in ("vcomplaint", "subjective", "plan", "override", "bnotes", "organ"):
         assert escaped(tag) in html, tag
     response = prac.post(reverse("visits:sign", kwargs=vid), note)
     assert response.status_code == 302, errors_of(response.content.decode())
@@ -173,7 +174,7 @@ def test_script_typed_into_every_text_field_is_shown_escaped_everywhere(world: W
     assert response.status_code == 302
     assert Amendment.objects.get(visit=visit).text == xss("atext")
     signed = page(prac, reverse("visits:detail", kwargs=vid))
-    for tag in ("vcomplaint", "subjective", "plan", "override", "areason", "atext"):
+    for tag in ("vcomplaint", "subjective", "plan", "override", "organ", "areason", "atext"):
         assert escaped(tag) in signed, tag
 
     # a red flag and the decision on it
@@ -463,33 +464,29 @@ def test_a_huge_request_is_refused_before_it_reaches_the_note(world: World) -> N
     assert snapshot_diff(before, snapshot()) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sotclinic/api/routes.py VisitPatch has no max lengths, and visit_save_draft's full_clean() does not "
-    "check a TextField's max_length: PATCH /api/visits/<id> stores a subjective or plan of any length (the "
-    "visit page refuses more than 5000 characters)",
+@pytest.mark.parametrize(
+    ("field", "limit"), [("complaint", 300), ("subjective", 5000), ("plan", 5000), ("override_reason", 500)]
 )
-def test_the_api_refuses_too_long_text_like_the_page_does(world: World) -> None:
+def test_the_api_refuses_too_long_text_like_the_page_does(world: World, field: str, limit: int) -> None:
     client = signed_in(world.users["practitioner"])
+    url = f"/api/visits/{world.draft_visit.pk}"
     before = snapshot()
-    response = client.patch(
-        f"/api/visits/{world.draft_visit.pk}", {"subjective": "x" * 5001}, content_type="application/json"
-    )
+    response = client.patch(url, {field: "x" * (limit + 1)}, content_type="application/json")
     assert response.status_code == 422
+    assert field in response.content.decode()
     assert snapshot_diff(before, snapshot()) == []
+    assert client.patch(url, {field: "x" * limit}, content_type="application/json").status_code in (200, 422)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sotclinic/patients/safety_views.py adverse_follow_up: a follow-up over 2000 characters gets the message "
-    "'Write what the follow-up found.', which does not say what is wrong",
-)
-def test_a_too_long_follow_up_says_it_is_too_long(world: World) -> None:
+def test_a_too_long_follow_up_says_it_is_too_long_and_is_not_saved(world: World) -> None:
     client = signed_in(world.users["practitioner"])
     url = reverse("adverse_follow_up", kwargs={"event_id": world.event.pk})
-    response = client.post(url, {"notes": "x" * 2001}, follow=True)
-    shown = [str(m) for m in response.context["messages"]]
-    assert any("2000" in m for m in shown), shown
+    before = snapshot()
+    response = client.post(url, {"notes": "x" * 2001})
+    assert response.status_code == 302
+    assert snapshot_diff(before, snapshot()) == []
+    shown = [str(m) for m in client.get(response["Location"]).context["messages"]]
+    assert "Follow-up: Ensure this value has at most 2000 characters (it has 2001)." in shown, shown
 
 
 # --- wrong types -----------------------------------------------------------------------------------------------------
@@ -617,11 +614,6 @@ def test_names_in_any_script_are_kept_exactly_shown_escaped_and_found(world: Wor
     assert response["Location"] in found
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sotclinic/patients/selectors.py patient_search: each word typed must begin the whole family or given "
-    "name key, so a family name of several words typed whole ('van der Berg', 'Al Hashimi') finds no one",
-)
 def test_a_family_name_of_several_words_is_found_when_typed_whole(world: World) -> None:
     client = signed_in(world.users["front_desk"])
     response = client.post(
@@ -669,52 +661,62 @@ def test_a_nul_byte_in_a_form_gets_a_clear_message_and_nothing_is_saved(
     assert snapshot_diff(before, snapshot()) == []
 
 
-NUL_VISIT_BUG = (
-    "sotclinic/visits/forms.py draft_from_post and sotclinic/api/routes.py VisitPatch do not refuse a NUL byte in "
-    "the note's text: SQLite stores it silently; PostgreSQL raises DataError (a 500) for text, and for JSON "
-    "(blocking notes, a finding's organ) 'unsupported Unicode escape sequence'"
+@pytest.mark.parametrize(
+    ("field", "label"),
+    [
+        ("subjective", "In the patient's words"),
+        ("plan", "Plan"),
+        ("complaint", "Complaint"),
+        ("override_reason", "Reason for overriding"),
+        ("blocking.notes", "The blocking notes"),
+        ("cmrt.organ", "A finding"),
+    ],
 )
-
-
-@pytest.mark.xfail(strict=True, reason=NUL_VISIT_BUG, raises=(AssertionError, Exception))
-@pytest.mark.parametrize("field", ["subjective", "plan", "complaint", "blocking.notes"])
 def test_a_nul_byte_in_the_visit_note_gets_a_clear_message_and_nothing_is_saved(
-    world: World, field: str
+    world: World, field: str, label: str
 ) -> None:
+    """The visit page parses its own form (no Django form field refuses NUL for it): SQLite would store the byte,
+    PostgreSQL refuse it with a DataError (a 500), so the note's services refuse it first, on every database."""
     client = signed_in(world.users["practitioner"])
     before = snapshot()
+    data = {field: "a\x00b"}
+    if field == "cmrt.organ":
+        data["cmrt.level"] = "T6"
+    if field == "override_reason":
+        data["category"] = "cat1"
     response = client.post(
         reverse("visits:autosave", kwargs={"visit_id": world.draft_visit.pk}),
-        {field: "a\x00b"},
+        data,
         headers={"HX-Request": "true"},
     )
-    assert "Not saved" in response.content.decode()
+    text = unescape(response.content.decode())
+    assert f"{label} contains a NUL character, which cannot be stored." in text, text[:300]
+    assert snapshot_diff(before, snapshot()) == []
+    response = client.post(reverse("visits:sign", kwargs={"visit_id": world.draft_visit.pk}), data)
+    assert response.status_code == 400
     assert snapshot_diff(before, snapshot()) == []
 
 
-@pytest.mark.xfail(strict=True, reason=NUL_VISIT_BUG, raises=(AssertionError, Exception))
-def test_a_nul_byte_through_the_api_gets_422_and_nothing_is_saved(world: World) -> None:
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('{"subjective": "a\\u0000b"}', "contains a NUL character"),
+        ('{"plan": "a\\ud800b"}', "unicode"),
+        ('{"complaint": "\\udfff"}', "unicode"),
+        ('{"findings": [{"indicator": "cmrt", "level": "T6", "organ": "a\\u0000"}]}', "NUL"),
+    ],
+)
+def test_nul_and_lone_surrogates_through_the_api_get_422_and_nothing_is_saved(
+    world: World, body: str, message: str
+) -> None:
+    """A JSON string may carry \\u0000 or half of a surrogate pair; neither can be stored (PostgreSQL refuses NUL,
+    and no database can encode a lone surrogate as UTF-8: both were 500s)."""
     client = signed_in(world.users["practitioner"])
     before = snapshot()
-    response = client.patch(
-        f"/api/visits/{world.draft_visit.pk}", '{"subjective": "a\\u0000b"}', content_type="application/json"
-    )
-    assert response.status_code == 422
+    response = client.patch(f"/api/visits/{world.draft_visit.pk}", body, content_type="application/json")
+    assert response.status_code == 422, response.content
+    assert message in response.content.decode()
     assert snapshot_diff(before, snapshot()) == []
-
-
-@pytest.mark.xfail(
-    strict=True,
-    raises=UnicodeEncodeError,
-    reason="sotclinic/api/routes.py: a lone surrogate in a JSON string ('\\ud800') passes the VisitPatch schema and "
-    "fails when the database encodes it (UnicodeEncodeError: a 500, on SQLite and PostgreSQL alike)",
-)
-def test_a_lone_surrogate_through_the_api_gets_422(world: World) -> None:
-    client = signed_in(world.users["practitioner"])
-    response = client.patch(
-        f"/api/visits/{world.draft_visit.pk}", '{"plan": "a\\ud800b"}', content_type="application/json"
-    )
-    assert response.status_code == 422
 
 
 # --- far-past and far-future dates -------------------------------------------------------------------------------
@@ -779,11 +781,14 @@ def test_a_date_in_the_far_future_is_refused(
     assert snapshot_diff(before, snapshot()) == []
 
 
-@pytest.mark.parametrize("tz", ["UTC", "America/New_York", "Pacific/Kiritimati"])
-def test_far_past_dates_never_crash_a_page(world: World, settings: Any, tz: str) -> None:
-    """Year 1 and 1899 are accepted for a complaint's onset and an adverse event (there is no lower bound), and the
-    pages that show them still render, in a time zone west of UTC as well as east of it (but see the xfail below
-    for an event at the very start of year 1 east of UTC)."""
+@pytest.mark.parametrize("tz", ["UTC", "America/New_York", "Asia/Tokyo", "Pacific/Kiritimati"])
+def test_far_past_dates_are_refused_or_shown_and_never_crash_a_page(
+    world: World, settings: Any, tz: str
+) -> None:
+    """A complaint may have begun long ago (there is no lower bound on its onset) and the chart still shows it; an
+    adverse event cannot begin before the patient was born, nor at the start of year 1 (which, east of UTC, is
+    before year 1 in UTC: an OverflowError on SQLite, and on PostgreSQL a BC timestamp that no later read of the
+    chart could load)."""
     settings.TIME_ZONE = tz
     client = signed_in(world.users["practitioner"])
     pid = world.patient.pk
@@ -792,29 +797,15 @@ def test_far_past_dates_never_crash_a_page(world: World, settings: Any, tz: str)
             reverse("patients:complaint_new", kwargs={"patient_id": pid}), {"code": "neck", "onset": onset}
         )
         assert response.status_code == 302
-    response = client.post(
-        reverse("patients:adverse_new", kwargs={"patient_id": pid}),
-        {"description": "d", "began_at": "1899-12-31T12:00", "severity": "mild", "causality": "possible"},
-    )
-    assert response.status_code == 302
-    page(client, reverse("patients:chart", kwargs={"patient_id": pid}))
+    before = snapshot()
+    for began in ("0001-01-01T00:00", "1899-12-31T12:00", "1961-04-22T23:00"):  # born 23 April 1961
+        response = client.post(
+            reverse("patients:adverse_new", kwargs={"patient_id": pid}),
+            {"description": "d", "began_at": began, "severity": "mild", "causality": "possible"},
+        )
+        assert response.status_code == 400, began
+        assert "The event cannot begin before the patient was born." in response.content.decode()
+    assert snapshot_diff(before, snapshot()) == []
+    html = page(client, reverse("patients:chart", kwargs={"patient_id": pid}))
+    assert "since Jan 0001" in html or "since Jan 1" in html
     page(client, reverse("adverse_register"))
-
-
-@pytest.mark.xfail(
-    strict=True,
-    raises=(OverflowError, AssertionError),
-    reason="sotclinic/patients/forms_safety.py AdverseEventForm.began_at has no lower bound: '0001-01-01T00:00' in a "
-    "time zone east of UTC (SOTCLINIC_TIME_ZONE=Asia/Tokyo) falls before year 1 in UTC. SQLite: OverflowError, a "
-    "500. PostgreSQL: stored as a BC timestamp, after which every read of the event (the patient's chart, the "
-    "adverse-event register) fails with DataError 'timestamp too small': the chart cannot be opened any more",
-)
-def test_an_adverse_event_at_the_start_of_year_1_east_of_utc_is_refused(world: World, settings: Any) -> None:
-    settings.TIME_ZONE = "Asia/Tokyo"
-    client = signed_in(world.users["practitioner"])
-    response = client.post(
-        reverse("patients:adverse_new", kwargs={"patient_id": world.patient.pk}),
-        {"description": "d", "began_at": "0001-01-01T00:00", "severity": "mild", "causality": "possible"},
-    )
-    assert response.status_code == 400
-    page(client, reverse("patients:chart", kwargs={"patient_id": world.patient.pk}))
