@@ -84,7 +84,7 @@ class FuzzReport:
         lines.append(f"{len(self.findings)} check failure(s), in {len(groups)} kind(s):")
         for (code, title, status, known), n in sorted(groups.items()):
             lines.append(
-                f"  {code} {title} [{status}] x{n} ({'known: ' + known if known != 'NEW' else 'NEW'})"
+                f"  {code} {title} [{status}] x{n} ({known if known in ('NEW', 'reported') else 'known: ' + known})"
             )
         lines.append(
             f"5xx responses: {self.responses_5xx}; schema violations: {len(self.schema_violations)} "
