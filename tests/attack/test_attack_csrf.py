@@ -1,9 +1,10 @@
 """CSRF: a forged state-changing request (no token) is refused on every route, and changes nothing.
 
-A practitioner of the home clinic is signed in (the victim), with a browser that enforces CSRF checks the way
-Django's middleware does. Every URL pattern of the app is sent POST, PUT, PATCH and DELETE with real objects in the
-path and a plausible form body, but no CSRF token: each must be 403, and no row of any table may change (every
-installed model's rows are counted and digested before and after each request).
+A practitioner of the home clinic is signed in (the victim; and again the clinic's administrator, for the staff
+and settings pages), with a browser that enforces CSRF checks the way Django's middleware does. Every URL pattern
+of the app is sent POST, PUT, PATCH and DELETE with real objects in the path and a plausible form body, but no CSRF
+token: each must be 403, and no row of any table may change (every installed model's rows are counted and digested
+before and after each request).
 """
 
 from __future__ import annotations
@@ -72,7 +73,10 @@ def _forge(client: Client, method: str, url: str, api: bool) -> Any:
     return client.generic(method, url, "&".join(f"{k}={v}" for k, v in FORM.items()))
 
 
-def test_every_state_changing_request_without_a_token_is_refused_and_changes_nothing(world: World) -> None:
+@pytest.mark.parametrize("victim", ["practitioner", "administrator"])
+def test_every_state_changing_request_without_a_token_is_refused_and_changes_nothing(
+    world: World, victim: str
+) -> None:
     params = world.params()
     # the draft visit too, so that autosave/sign/carry-forward would really write if the token were not checked
     targets = [(route, route.fill(params)) for route in app_routes()]
@@ -81,7 +85,7 @@ def test_every_state_changing_request_without_a_token_is_refused_and_changes_not
         for route in app_routes()
         if "visit_id" in route.parameters
     ]
-    client = client_as(world, "practitioner", enforce_csrf_checks=True)
+    client = client_as(world, victim, enforce_csrf_checks=True)
     problems = []
     sent = 0
     before = snapshot()
