@@ -93,3 +93,11 @@ def test_outsiders_cannot_answer_for_another_clinics_patient(
 ) -> None:
     assert outsider_client.post(url(patient), all_no()).status_code == 404
     assert not Intake.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_empty_screening_is_refused(desk_client: Client, patient: Patient) -> None:
+    response = desk_client.post(url(patient), {})
+    assert response.status_code == 400
+    assert "Answer the questions before saving: none was answered." in response.content.decode()
+    assert not Intake.objects.exists()

@@ -37,6 +37,7 @@ class VisitOut(Schema):
     status: str
     complaint: str
     pain: int | None
+    subjective: str
     findings: list[dict[str, Any]]
     assessment: dict[str, Any]
     knowledge_version: str
@@ -86,6 +87,7 @@ def _out(visit: Visit) -> dict[str, Any]:
         "status": visit.status,
         "complaint": visit.complaint,
         "pain": visit.pain,
+        "subjective": visit.subjective,
         "findings": visit.findings,
         "assessment": visit.assessment,
         "knowledge_version": visit.knowledge_version,

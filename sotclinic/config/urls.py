@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as django_auth_views
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path
+from django.views.defaults import page_not_found
 
 from sotclinic.api.routes import api
 from sotclinic.clinic import auth_views
@@ -30,3 +32,11 @@ urlpatterns = [
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
+
+
+def handler404(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """API clients get the JSON 404 the OpenAPI schema documents (a visit id that is not a UUID never reaches
+    django-ninja's router); pages get Django's page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not Found"}, status=404)
+    return page_not_found(request, exception)

@@ -106,6 +106,8 @@ def intake(request: ClinicRequest, patient_id: str) -> HttpResponse:
     }
     if request.method == "POST":
         answers, errors = _parse_answers(request.POST, "patient")
+        if not answers and not errors:
+            errors = ["Answer the questions before saving: none was answered."]
         findings: dict[str, Any] = {}
         if clinical:
             findings, finding_errors = _parse_answers(request.POST, "clinician")

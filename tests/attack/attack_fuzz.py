@@ -28,11 +28,8 @@ from schemathesis.core.failures import Failure
 # message) and to the line that causes it; test_attack_api_fuzz.py has a strict xfail for each, so the day one is
 # fixed the list must shrink. Nothing else is tolerated. (Two earlier ones, a 400 for a body that is not JSON and
 # django-ninja's list-shaped 422, were fixed in 9b6194a: the schema now documents both.)
-KNOWN: dict[str, tuple[str, int, str]] = {
-    # sotclinic/api/routes.py routes "/visits/{uuid:visit_id}": a visit_id that is not a UUID does not reach
-    # django-ninja at all, so Django answers its own 404 page (text/html), where the schema documents JSON.
-    "404 html": ("ST105", 404, "Received: text/html"),
-}
+KNOWN: dict[str, tuple[str, int, str]] = {}
+# (A third, Django's HTML 404 for a visit id that is not a UUID, was fixed by a JSON handler404 for /api/.)
 
 
 @dataclass

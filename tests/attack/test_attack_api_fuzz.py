@@ -4,7 +4,7 @@
 In the default suite: 25 cases per operation and mode (100 in all), in process (the WSGI application, on the test
 database). Under scripts/test-heavy: 300 per operation and mode (1200 in all) against a live `sotclinic runserver`
 on a seeded SQLite database in a temporary folder. Both: zero 5xx and zero schema violations other than the two
-known ones (attack_fuzz.KNOWN), each of which has a strict xfail below. Failures of the request-handling checks
+known ones (attack_fuzz.KNOWN, empty today). Failures of the request-handling checks
 (ST2xx: the API refusing data its schema allows) are counted and reported, not failed on: the schema cannot say
 everything the services check (which findings make sense together, for one).
 """
@@ -25,7 +25,7 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from ninja.openapi.schema import OpenAPISchema  # noqa: F401 - django-ninja is what writes the schema
 
-from tests.attack.attack_fuzz import KNOWN, FuzzReport, fuzz, random_seed
+from tests.attack.attack_fuzz import FuzzReport, fuzz, random_seed
 from tests.attack.attack_live import LiveServer
 from tests.attack.attack_support import World, client_as, heavy
 
@@ -132,7 +132,6 @@ def test_a_payload_of_the_wrong_type_gets_a_422_of_the_documented_shape(world: W
     assert _validates(schema, "patch", 422, response.json()), response.json()
 
 
-@pytest.mark.xfail(strict=True, reason=f"known: {KNOWN['404 html']}")
 def test_a_visit_id_that_is_not_a_uuid_gets_the_documented_json_404(world: World) -> None:
     client = client_as(world, "practitioner")
     response = client.get("/api/visits/not-a-uuid")

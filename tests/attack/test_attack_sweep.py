@@ -245,8 +245,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "patients/<uuid:patient_id>/screening/": {
         "anonymous": LOGIN,
         "administrator": "403 403 405 405 405",
-        "practitioner": GET_POST.format(302),  # an empty screening is accepted (every question is optional)
-        "front_desk": GET_POST.format(302),
+        "practitioner": GET_POST.format(400),  # an empty screening is refused: "none was answered"
+        "front_desk": GET_POST.format(400),
         "researcher": "403 403 405 405 405",
         "outsider": "404 404 405 405 405",
     },
