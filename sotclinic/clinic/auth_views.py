@@ -14,7 +14,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_otp.plugins.otp_static.models import StaticDevice
 
 from sotclinic.clinic.authn import (
@@ -46,6 +46,7 @@ class ReauthForm(forms.Form):
 
 
 @login_required
+@require_safe  # a page that only shows: any other method is 405
 def home(request: ClinicRequest) -> HttpResponse:
     """Where each role starts: the patient list, the staff page, or (researchers) the research page."""
     role = request.user.role
@@ -158,6 +159,7 @@ def reauth(request: ClinicRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe  # a page that only shows: any other method is 405
 def account(request: ClinicRequest) -> HttpResponse:
     """The user's own login security: whether two-factor login is set up, and how many recovery codes are left."""
     context = {

@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from sotclinic.audit.models import Action
 from sotclinic.audit.services import audit_record
@@ -150,6 +150,7 @@ def enter_total(request: ClinicRequest, patient_id: str) -> HttpResponse:
 
 
 @login_required
+@require_safe  # a page that only shows: any other method is 405
 def due_list(request: ClinicRequest) -> HttpResponse:
     """For the front desk: who has questionnaires due or overdue."""
     rows: list[dict[str, Any]] = []
@@ -166,6 +167,7 @@ def due_list(request: ClinicRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe  # a page that only shows: any other method is 405
 def report(request: ClinicRequest) -> HttpResponse:
     require_clinical(request.user)
     rows = responder_table(clinic_id=clinic_of(request.user))

@@ -12,7 +12,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from sotclinic.audit.models import Action
 from sotclinic.audit.services import audit_record
@@ -193,6 +193,7 @@ def flag_decision(request: ClinicRequest, patient_id: str, flag_id: str) -> Http
 
 
 @login_required
+@require_safe  # a page that only shows: any other method is 405
 def referral_letter(request: ClinicRequest, patient_id: str, flag_id: str) -> HttpResponse:
     patient = get_patient(request.user, patient_id)
     flag = get_red_flag(request.user, patient, flag_id)
@@ -305,6 +306,7 @@ def adverse_follow_up(request: ClinicRequest, event_id: str) -> HttpResponse:
 
 
 @login_required
+@require_safe  # a page that only shows: any other method is 405
 def adverse_events(request: ClinicRequest) -> HttpResponse:
     require_clinical(request.user)
     severity = request.GET.get("severity", "")

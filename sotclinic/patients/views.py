@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from sotclinic.audit.models import Action, AuditEvent
 from sotclinic.audit.services import audit_record
@@ -19,6 +19,7 @@ from sotclinic.visits.selectors import chart_summary, safety_summary
 
 
 @login_required
+@require_safe  # a page that only shows: any other method is 405
 def patient_list(request: ClinicRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
@@ -73,6 +74,7 @@ def patient_edit(request: ClinicRequest, patient_id: str) -> HttpResponse:
 
 
 @login_required
+@require_safe  # a page that only shows: any other method is 405
 def patient_chart(request: ClinicRequest, patient_id: str) -> HttpResponse:
     user = request.user
     patient = get_patient(user, patient_id)
