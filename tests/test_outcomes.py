@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from io import StringIO
 from typing import Any
 
 import pytest
@@ -277,3 +278,24 @@ def test_a_patient_reports_a_reaction_through_the_link(
     )
     assert event.needs_follow_up
     assert Response.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_what_a_patient_does_on_the_link_is_in_the_audit_chain(
+    back_pain_patient: Patient, practitioner: User
+) -> None:
+    from django.core.management import call_command
+
+    from sotclinic.audit.models import AuditEvent
+
+    assign(patient=back_pain_patient, by=practitioner, codes=["nprs"])
+    _, token = link_create(patient=back_pain_patient, by=practitioner)
+    client = Client()
+    client.get(f"/q/{token}/")
+    client.post(f"/q/{token}/", {"nprs.q1": "4", "action": "finish"})
+    rows = AuditEvent.objects.filter(patient=back_pain_patient, actor_role="patient").order_by("seq")
+    assert [(r.action, r.actor_id) for r in rows] == [("portal.view", None), ("portal.submit", None)]
+    assert rows[1].detail == {"instruments": ["nprs"]}
+    out = StringIO()
+    call_command("audit", "verify", stdout=out)
+    assert out.getvalue().startswith("OK")

@@ -29,6 +29,8 @@ class Action(models.TextChoices):
     OUTCOME_ASSIGN = "outcome.assign", "Changed questionnaires assigned"
     OUTCOME_LINK = "outcome.link", "Created questionnaire link"
     OUTCOME_RECORD = "outcome.record", "Recorded questionnaire total"
+    PORTAL_VIEW = "portal.view", "Patient opened questionnaire link"
+    PORTAL_SUBMIT = "portal.submit", "Patient sent questionnaire answers"
     STAFF_ROLE = "staff.role", "Changed a staff member's role"
     STAFF_DEACTIVATE = "staff.deactivate", "Deactivated a staff member"
     STAFF_UNLOCK = "staff.unlock", "Lifted a login lockout"

@@ -31,14 +31,50 @@ def audit_record(
     and writers of different clinics do not wait for each other.
     """
     assert actor.clinic_id is not None, "only clinic members touch patient data"
+    return _append(
+        clinic_id=actor.clinic_id,
+        actor=actor,
+        actor_role=actor.role,
+        action=action,
+        patient=patient,
+        obj=obj,
+        detail=detail,
+    )
+
+
+def audit_by_patient(
+    *, patient: Patient, action: Action, obj: Any = None, detail: dict[str, Any] | None = None
+) -> AuditEvent:
+    """An audit row for what a patient did themselves (their questionnaire link): actor empty, role "patient"."""
+    return _append(
+        clinic_id=patient.clinic_id,
+        actor=None,
+        actor_role="patient",
+        action=action,
+        patient=patient,
+        obj=obj,
+        detail=detail,
+    )
+
+
+def _append(
+    *,
+    clinic_id: Any,
+    actor: User | None,
+    actor_role: str,
+    action: Action,
+    patient: Patient | None,
+    obj: Any,
+    detail: dict[str, Any] | None,
+) -> AuditEvent:
     with transaction.atomic(savepoint=False):
-        head = _lock_head(actor.clinic_id)
+        head = _lock_head(clinic_id)
         event = AuditEvent(
             seq=head.seq + 1,
             at=timezone.now(),
-            clinic_id=actor.clinic_id,
+            clinic_id=clinic_id,
             actor=actor,
-            actor_role=actor.role,
+            actor_role=actor_role,
             action=action,
             patient=patient,
             object_type=type(obj).__name__.lower() if obj is not None else "",

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from sotclinic.audit.models import Action
-from sotclinic.audit.services import audit_record
+from sotclinic.audit.services import audit_by_patient, audit_record
 from sotclinic.clinic.access import clinic_of, get_patient, patients_for, require_clinical
 from sotclinic.clinic.http import ClinicRequest
 from sotclinic.measures import instrument
@@ -297,7 +297,13 @@ def portal(request: HttpRequest, token: str) -> HttpResponse:
             if request.POST.get("action") == "finish":
                 reaction = _reaction(request.POST, last_visit=_last_visit(link))
                 with transaction.atomic():
-                    link_submit(link=link, raw=raw, notes=notes)
+                    responses = link_submit(link=link, raw=raw, notes=notes)
+                    audit_by_patient(
+                        patient=link.patient,
+                        action=Action.PORTAL_SUBMIT,
+                        obj=link,
+                        detail={"instruments": [r.instrument for r in responses]},
+                    )
                     if reaction is not None:
                         adverse_event_report(patient=link.patient, by=None, via="patient_link", **reaction)
                 return _portal_response(request, "outcomes/portal_done.html", {})
@@ -314,6 +320,9 @@ def portal(request: HttpRequest, token: str) -> HttpResponse:
             return _portal_response(
                 request, "outcomes/portal_refused.html", {"message": str(exc)}, status=410
             )
+    if request.method == "GET":
+        with transaction.atomic():
+            audit_by_patient(patient=link.patient, action=Action.PORTAL_VIEW, obj=link)
     context = {
         "link": link,
         "questionnaires": _questionnaires(link),

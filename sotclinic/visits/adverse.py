@@ -11,7 +11,7 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from sotclinic.audit.models import Action
-from sotclinic.audit.services import audit_record
+from sotclinic.audit.services import audit_by_patient, audit_record
 from sotclinic.visits.models import AdverseEvent, Causality, Severity
 
 if TYPE_CHECKING:
@@ -70,14 +70,11 @@ def adverse_event_report(
             if severity == Severity.MAJOR
             else None,
         )
+        detail = {"severity": severity, "via": via}
         if by is not None:
-            audit_record(
-                actor=by,
-                action=Action.ADVERSE_REPORT,
-                patient=patient,
-                obj=event,
-                detail={"severity": severity, "via": via},
-            )
+            audit_record(actor=by, action=Action.ADVERSE_REPORT, patient=patient, obj=event, detail=detail)
+        else:
+            audit_by_patient(patient=patient, action=Action.ADVERSE_REPORT, obj=event, detail=detail)
     return event
 
 
