@@ -53,6 +53,9 @@ def test_kill_heavy_sqlite(tmp_path: Path) -> None:
 @heavy
 def test_kill_heavy_postgresql(tmp_path: Path) -> None:
     if not postgres_reachable():
+        # as scripts/test does: said in one line, and a failure where PostgreSQL is required (CI)
+        if os.environ.get("SOTCLINIC_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_URL} and SOTCLINIC_REQUIRE_POSTGRES=1")
         pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_URL}")
     recreate_postgres()
     try:
