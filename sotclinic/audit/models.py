@@ -26,6 +26,7 @@ class Action(models.TextChoices):
     ADVERSE_REPORT = "adverse.report", "Reported adverse event"
     ADVERSE_FOLLOW_UP = "adverse.follow_up", "Followed up adverse event"
     REGISTER_VIEW = "adverse.register", "Opened adverse-event register"
+    RESEARCH_EXPORT = "export.research", "Downloaded the de-identified research export"
     OUTCOME_ASSIGN = "outcome.assign", "Changed questionnaires assigned"
     OUTCOME_LINK = "outcome.link", "Created questionnaire link"
     OUTCOME_RECORD = "outcome.record", "Recorded questionnaire total"
@@ -38,6 +39,20 @@ class Action(models.TextChoices):
     CLINIC_SETTINGS = "clinic.settings", "Changed clinic settings"
     MFA_ENROL = "account.mfa_enrol", "Set up two-factor login"
     RECOVERY_CODES = "account.recovery_codes", "Made new recovery codes"
+    # Caseloads and break the glass (sotclinic/clinic/caseloads.py).
+    CASELOAD_ADD = "caseload.add", "Added a practitioner for a patient"
+    CASELOAD_REMOVE = "caseload.remove", "Removed a practitioner for a patient"
+    BREAK_GLASS = "access.break_glass", "Broke the glass: opened a record outside the caseload"
+    BREAK_GLASS_REVIEW = "access.break_glass_review", "Reviewed a break-the-glass access"
+    # Sign-in events (sotclinic/clinic/signin_audit.py): no patient; the object is the account concerned.
+    AUTH_LOGIN = "auth.login", "Logged in (password)"
+    AUTH_LOGIN_FAILED = "auth.login_failed", "Failed login"
+    AUTH_LOCKOUT = "auth.lockout", "Login refused: locked after repeated failures"
+    AUTH_MFA = "auth.mfa", "Passed the two-factor check"
+    AUTH_MFA_FAILED = "auth.mfa_failed", "Failed the two-factor check"
+    AUTH_REAUTH = "auth.reauth", "Confirmed identity before a sensitive action"
+    AUTH_REAUTH_FAILED = "auth.reauth_failed", "Failed to confirm identity"
+    AUTH_LOGOUT = "auth.logout", "Logged out"
 
 
 class AuditEvent(models.Model):

@@ -38,8 +38,21 @@ def audit_record(
         action=action,
         patient=patient,
         obj=obj,
-        detail=detail,
+        detail=_with_break_glass(actor, patient, detail),
     )
+
+
+def _with_break_glass(actor: User, patient: Patient | None, detail: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A practitioner who reaches this patient through a break-the-glass grant (sotclinic/clinic/access.py
+    decides): the row says which grant, so the trail shows the access came through the glass."""
+    if patient is None:
+        return detail
+    from sotclinic.clinic.access import break_glass_in_use
+
+    grant = break_glass_in_use(actor, patient.pk)
+    if grant is None:
+        return detail
+    return {**(detail or {}), "break_glass": str(grant.pk)}
 
 
 def audit_by_patient(
@@ -53,6 +66,28 @@ def audit_by_patient(
         action=action,
         patient=patient,
         obj=obj,
+        detail=detail,
+    )
+
+
+def audit_sign_in(
+    *, account: User, action: Action, proven: bool, detail: dict[str, Any] | None = None
+) -> AuditEvent | None:
+    """An audit row for a sign-in event of a member of staff (sotclinic/clinic/signin_audit.py).
+
+    `proven` says whether the account's holder has shown who they are (a successful login, a second factor, a
+    logout): then the account is the actor. A failed attempt is anybody's: the actor stays empty with the role
+    "unverified", and the account tried is the row's object. Accounts without a clinic (a server superuser) have no
+    chain to write to and are not recorded here."""
+    if account.clinic_id is None:
+        return None
+    return _append(
+        clinic_id=account.clinic_id,
+        actor=account if proven else None,
+        actor_role=account.role if proven else "unverified",
+        action=action,
+        patient=None,
+        obj=account,
         detail=detail,
     )
 

@@ -32,6 +32,7 @@ from sotclinic.clinic.authn import (
 from sotclinic.clinic.http import ClinicRequest
 from sotclinic.clinic.models import Role
 from sotclinic.clinic.services import recovery_codes_renew, totp_enrol_confirm, totp_enrol_start
+from sotclinic.clinic.signin_audit import record_reauth, record_second_factor
 
 BAD_CODE = "That code did not work. Check the time on your phone and try the newest code."
 
@@ -121,13 +122,16 @@ def mfa_verify(request: ClinicRequest) -> HttpResponse:
         device = verify_second_factor(user, form.cleaned_data["code"])
         if device is not None:
             complete_second_factor(request, device)
-            if isinstance(device, StaticDevice):
+            recovery = isinstance(device, StaticDevice)
+            record_second_factor(user=user, passed=True, method="recovery code" if recovery else "app")
+            if recovery:
                 left = recovery_codes_left(user)
                 messages.warning(
                     request,
                     f"You used a recovery code; {left} left. Make new ones on your account page if you are short.",
                 )
             return redirect(safe_next(request))
+        record_second_factor(user=user, passed=False)
         form.add_error("code", BAD_CODE)
     next_url = request.GET.get("next", request.POST.get("next", ""))
     return render(
@@ -151,7 +155,9 @@ def reauth(request: ClinicRequest) -> HttpResponse:
         device = verify_second_factor(user, form.cleaned_data["code"]) if with_code and checked else None
         if checked is not None and checked.pk == user.pk and (device is not None or not with_code):
             mark_authenticated(request)
+            record_reauth(user=user, passed=True)
             return redirect(safe_next(request))
+        record_reauth(user=user, passed=False)
         form.add_error(None, "That did not match. Please try again.")
     next_url = request.GET.get("next", request.POST.get("next", ""))
     context = {"form": form, "with_code": with_code, "next": next_url}

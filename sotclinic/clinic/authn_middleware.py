@@ -22,6 +22,7 @@ from sotclinic.clinic.authn import (
     needs_second_factor,
 )
 from sotclinic.clinic.models import User
+from sotclinic.clinic.signin_audit import LOGOUT_REASON
 
 DEFAULT_IDLE_MINUTES = 30
 
@@ -56,28 +57,33 @@ class SessionLimitsMiddleware:
         user = request.user
         if user.is_authenticated:
             assert isinstance(user, User)
-            ended = self._check(request, user)
+            reason, ended = self._check(request, user)
             if ended:
+                setattr(request, LOGOUT_REASON, reason)
                 return self._end(request, ended)
         return self.get_response(request)
 
-    def _check(self, request: HttpRequest, user: User) -> str:
+    def _check(self, request: HttpRequest, user: User) -> tuple[str, str]:
+        """("", "") while the session may go on; else (reason code, the message for the user)."""
         now = time.time()
         session = request.session
         login_at = session.get(LOGIN_AT)
         seen_at = session.get(SEEN_AT)
         if not isinstance(login_at, int | float) or not isinstance(seen_at, int | float):
             session[LOGIN_AT] = session[SEEN_AT] = now  # a session from before these limits: start them now
-            return ""
+            return "", ""
         if now - login_at > settings.SESSION_COOKIE_AGE:
             hours = settings.SESSION_COOKIE_AGE / 3600
-            return f"You were signed out: a session lasts at most {hours:g} hours. Please log in again."
+            return (
+                "lifetime",
+                f"You were signed out: a session lasts at most {hours:g} hours. Please log in again.",
+            )
         idle = user.clinic.session_idle_minutes if user.clinic else DEFAULT_IDLE_MINUTES
         if now - seen_at > idle * 60:
-            return f"You were signed out after {idle} minutes without activity. Please log in again."
+            return "idle", f"You were signed out after {idle} minutes without activity. Please log in again."
         if now - seen_at >= SEEN_RESOLUTION_SECONDS:
             session[SEEN_AT] = now
-        return ""
+        return "", ""
 
     def _end(self, request: HttpRequest, message: str) -> HttpResponse:
         logout(request)
