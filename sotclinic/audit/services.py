@@ -42,7 +42,9 @@ def audit_record(
     )
 
 
-def _with_break_glass(actor: User, patient: Patient | None, detail: dict[str, Any] | None) -> dict[str, Any] | None:
+def _with_break_glass(
+    actor: User, patient: Patient | None, detail: dict[str, Any] | None
+) -> dict[str, Any] | None:
     """A practitioner who reaches this patient through a break-the-glass grant (sotclinic/clinic/access.py
     decides): the row says which grant, so the trail shows the access came through the glass."""
     if patient is None:

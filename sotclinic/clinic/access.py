@@ -10,6 +10,22 @@ Roles (sotclinic.clinic.models.Role):
 - administrator: the clinic's settings and staff (`require_administrator`, `get_staff_member`); no patient data at
   all. A clinician who also runs the clinic has two accounts, so that the everyday one carries no admin rights;
 - researcher: de-identified exports only; every patient, chart, visit and search page answers 403.
+
+Caseloads (a clinic option, off by default: `Clinic.caseloads_enabled`). When the user's clinic keeps caseloads
+and the user is a practitioner, a patient's record (`get_patient`: chart, demographics, consent, screening,
+outcomes; `get_visit`; `get_red_flag`; `get_adverse_event`; the adverse-event register, `adverse_events_for`)
+opens only when one of these holds, checked after the clinic (404) and the role (403), in `require_caseload`:
+- the patient is in the practitioner's caseload (`CaseloadMember`), or
+- the practitioner holds a break-the-glass grant of their own to this patient that has not expired
+  (`BreakGlassGrant.expires_at` in the future; an expired grant is exactly no grant).
+Otherwise `OutsideCaseload` (a PermissionDenied that carries the patient's id) is raised: pages answer with the
+break-the-glass page (403, sotclinic/clinic/caseload_views.py), which shows the patient's name and nothing else of
+the record (the practitioner finds name and date of birth in the patient search anyway, and must see whose record
+they are about to open); the API answers 403 JSON naming no patient. Another clinic's patient stays 404, never a
+break-the-glass page. Unaffected: the front desk (demographics clinic-wide; no clinical notes anyway); the patient
+search and list (names and dates of birth of the clinic, marked "not in your caseload", `outside_caseload`); the
+outcomes report (counts only) and the audit trail (patient ids only). Every audit row a practitioner writes about
+a patient they reach through a grant says so: `"break_glass": <grant id>` in its detail (`break_glass_in_use`).
 """
 
 from __future__ import annotations
@@ -18,12 +34,14 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404
+from django.utils import timezone
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
 
-    from sotclinic.clinic.models import User
+    from sotclinic.clinic.models import BreakGlassGrant, User
     from sotclinic.patients.models import Patient, RedFlag
     from sotclinic.visits.models import AdverseEvent, Visit
 
@@ -77,9 +95,11 @@ def get_patient(user: User, patient_id: Any) -> Patient:
 
     require_patient_access(user)
     try:
-        return patients_for(user).get(pk=patient_id)
+        patient = patients_for(user).get(pk=patient_id)
     except (Patient.DoesNotExist, ValueError, ValidationError):
         raise Http404 from None
+    require_caseload(user, patient.pk)
+    return patient
 
 
 def visits_for(user: User) -> QuerySet[Visit]:
@@ -99,6 +119,7 @@ def get_visit(user: User, visit_id: Any) -> Visit:
     except (Visit.DoesNotExist, ValueError, ValidationError):
         raise Http404 from None
     require_clinical(user)
+    require_caseload(user, visit.patient_id)
     return visit
 
 
@@ -109,9 +130,11 @@ def get_red_flag(user: User, patient: Patient, flag_id: Any) -> RedFlag:
     require_patient_access(user)
     require_clinical(user)
     try:
-        return RedFlag.objects.get(pk=flag_id, patient=patient, patient__clinic_id=clinic_of(user))
+        flag = RedFlag.objects.get(pk=flag_id, patient=patient, patient__clinic_id=clinic_of(user))
     except (RedFlag.DoesNotExist, ValueError, ValidationError):
         raise Http404 from None
+    require_caseload(user, flag.patient_id)
+    return flag
 
 
 def get_adverse_event(user: User, event_id: Any) -> AdverseEvent:
@@ -124,7 +147,135 @@ def get_adverse_event(user: User, event_id: Any) -> AdverseEvent:
     except (AdverseEvent.DoesNotExist, ValueError, ValidationError):
         raise Http404 from None
     require_clinical(user)
+    require_caseload(user, event.patient_id)
     return event
+
+
+def adverse_events_for(user: User) -> QuerySet[AdverseEvent]:
+    """The adverse events a practitioner may list (the register): the clinic's, within the caseload rule."""
+    from sotclinic.visits.models import AdverseEvent
+
+    clinic_id = clinic_of(user)
+    require_clinical(user)
+    return AdverseEvent.objects.filter(clinic_id=clinic_id).filter(_reachable(user))
+
+
+# --- caseloads and break the glass (see the module's docstring) ----------------------------------------------------
+
+OUTSIDE_CASELOAD = "This patient is not in your caseload. Break the glass to open the record: give a reason."
+
+
+class OutsideCaseload(PermissionDenied):
+    """The patient is of the user's clinic but outside their caseload, and they hold no active grant. Carries the
+    patient's id for the break-the-glass page; the message names no patient (the API shows it as it is)."""
+
+    def __init__(self, patient_id: uuid.UUID) -> None:
+        super().__init__(OUTSIDE_CASELOAD)
+        self.patient_id = patient_id
+
+
+def caseloads_apply(user: User) -> bool:
+    """Caseloads limit this user: a practitioner whose clinic keeps caseloads."""
+    if not user.is_practitioner:
+        return False
+    clinic = user.clinic
+    return bool(clinic is not None and clinic.caseloads_enabled)
+
+
+def in_caseload(user: User, patient_id: Any) -> bool:
+    from sotclinic.clinic.models import CaseloadMember
+
+    return CaseloadMember.objects.filter(practitioner=user, patient_id=patient_id).exists()
+
+
+def active_break_glass(user: User, patient_id: Any) -> BreakGlassGrant | None:
+    """The user's own grant to this patient that has not expired (the one that lasts longest), if any."""
+    from sotclinic.clinic.models import BreakGlassGrant
+
+    grants = BreakGlassGrant.objects.filter(user=user, patient_id=patient_id, expires_at__gt=timezone.now())
+    return grants.order_by("-expires_at").first()
+
+
+def require_caseload(user: User, patient_id: Any) -> None:
+    """The caseload rule: raise OutsideCaseload unless one of its conditions lets the user in."""
+    if not caseloads_apply(user):
+        return
+    if in_caseload(user, patient_id):
+        return
+    if active_break_glass(user, patient_id) is not None:
+        return
+    raise OutsideCaseload(patient_id)
+
+
+def break_glass_in_use(user: User, patient_id: Any) -> BreakGlassGrant | None:
+    """The grant through which the user reaches this patient now, or None when they need none (caseloads off, or
+    the patient in their caseload) or have none. The audit trail tags each row with it."""
+    if not caseloads_apply(user) or in_caseload(user, patient_id):
+        return None
+    return active_break_glass(user, patient_id)
+
+
+def _reachable(user: User) -> Q:
+    """A filter on rows with a `patient_id`: those whose patient the user may open under the caseload rule."""
+    from sotclinic.clinic.models import CaseloadMember
+
+    if not caseloads_apply(user):
+        return Q()
+    mine = CaseloadMember.objects.filter(practitioner=user).values("patient_id")
+    return Q(patient_id__in=mine) | Q(patient_id__in=_grant_patients(user))
+
+
+def outside_caseload(user: User, patient_ids: list[Any]) -> set[Any]:
+    """Of these patients (of the user's clinic, from the search), the ones the user would have to break the glass
+    to open: none when caseloads do not apply."""
+    from sotclinic.patients.models import Patient
+
+    if not caseloads_apply(user):
+        return set()
+    allowed = set(
+        Patient.objects.filter(pk__in=patient_ids)
+        .filter(Q(caseload__practitioner=user) | Q(pk__in=_grant_patients(user)))
+        .values_list("pk", flat=True)
+    )
+    return set(patient_ids) - allowed
+
+
+def _grant_patients(user: User) -> QuerySet[Any]:
+    from sotclinic.clinic.models import BreakGlassGrant
+
+    return BreakGlassGrant.objects.filter(user=user, expires_at__gt=timezone.now()).values("patient_id")
+
+
+def patient_to_break_glass(user: User, patient_id: Any) -> Patient:
+    """A patient of the user's clinic (404 otherwise) for a practitioner to break the glass to, without the caseload
+    rule (that is what breaking the glass is for); other roles are refused (403): the front desk has no caseload,
+    administrators and researchers no patient data."""
+    from sotclinic.patients.models import Patient
+
+    require_patient_access(user)
+    require_clinical(user)
+    try:
+        return patients_for(user).get(pk=patient_id)
+    except (Patient.DoesNotExist, ValueError, ValidationError):
+        raise Http404 from None
+
+
+def break_glass_grants_for(user: User) -> QuerySet[BreakGlassGrant]:
+    """The clinic's break-the-glass grants, for its administrator to review (403 for anyone else). The page shows
+    the patient's id, never a name: administrators have no patient data."""
+    from sotclinic.clinic.models import BreakGlassGrant
+
+    return BreakGlassGrant.objects.filter(clinic_id=require_administrator(user))
+
+
+def get_break_glass_grant(user: User, grant_id: Any) -> BreakGlassGrant:
+    """One grant of the administrator's own clinic; other clinics' grants are not revealed (404)."""
+    from sotclinic.clinic.models import BreakGlassGrant
+
+    try:
+        return break_glass_grants_for(user).get(pk=grant_id)
+    except (BreakGlassGrant.DoesNotExist, ValueError, ValidationError):
+        raise Http404 from None
 
 
 def require_administrator(user: User) -> uuid.UUID:

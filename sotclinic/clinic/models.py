@@ -5,6 +5,7 @@ import uuid
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 
 class Clinic(models.Model):
@@ -19,6 +20,12 @@ class Clinic(models.Model):
     # A signed-in session without a request for this long ends (sotclinic/clinic/authn_middleware.py).
     session_idle_minutes = models.PositiveSmallIntegerField(
         default=30, validators=[MinValueValidator(1), MaxValueValidator(24 * 60)]
+    )
+    # Caseloads (sotclinic/clinic/access.py): when on, a practitioner opens only the patients in their caseload, or
+    # breaks the glass (a reason, recorded and flagged to the administrator) for this many minutes.
+    caseloads_enabled = models.BooleanField(default=False)
+    break_glass_minutes = models.PositiveSmallIntegerField(
+        default=60, validators=[MinValueValidator(5), MaxValueValidator(24 * 60)]
     )
 
     class Meta:
@@ -88,3 +95,55 @@ class StaffSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} since {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class CaseloadMember(models.Model):
+    """A practitioner who looks after a patient. Used by sotclinic/clinic/access.py when the clinic keeps caseloads;
+    kept up to date whether or not it does (sotclinic/clinic/caseloads.py writes it)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="caseload")
+    practitioner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="caseload")
+    added_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["added_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "practitioner"], name="caseload_member_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.practitioner_id} looks after {self.patient_id}"
+
+
+class BreakGlassGrant(models.Model):
+    """A practitioner's access to a patient outside their caseload: a reason, an end (the clinic's
+    break_glass_minutes after it was given), and the administrator's review. Only ever added and reviewed."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="break_glass_grants"
+    )
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="break_glass_grants")
+    reason = models.CharField(max_length=500)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    reviewed_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["user", "patient", "expires_at"], name="break_glass_active_idx"),
+            models.Index(fields=["clinic", "reviewed_at"], name="break_glass_review_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} -> {self.patient_id} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def active(self) -> bool:
+        return self.expires_at > timezone.now()

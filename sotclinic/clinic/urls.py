@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sotclinic.clinic import staff_views
+from sotclinic.clinic import caseload_views, staff_views
 
 app_name = "clinic"
 urlpatterns = [
@@ -10,4 +10,10 @@ urlpatterns = [
     path("staff/<uuid:user_id>/unlock/", staff_views.staff_unlock, name="staff_unlock"),
     path("staff/<uuid:user_id>/two-factor-reset/", staff_views.staff_mfa_reset, name="staff_mfa_reset"),
     path("settings/", staff_views.clinic_settings, name="settings"),
+    path("break-glass/", caseload_views.break_glass_list, name="break_glass"),
+    path(
+        "break-glass/<uuid:grant_id>/review/",
+        caseload_views.break_glass_mark_reviewed,
+        name="break_glass_review",
+    ),
 ]

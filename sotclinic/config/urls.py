@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as django_auth_views
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path
-from django.views.defaults import page_not_found
+from django.views.defaults import page_not_found, permission_denied
 
 from sotclinic.api.routes import api
 from sotclinic.clinic import auth_views
@@ -40,3 +40,14 @@ def handler404(request: HttpRequest, exception: Exception) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not Found"}, status=404)
     return page_not_found(request, exception)
+
+
+def handler403(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """A patient outside the practitioner's caseload: the break-the-glass page (still 403); anything else refused:
+    Django's page. (The API answers its own 403s as JSON, sotclinic/api/routes.py.)"""
+    from sotclinic.clinic.access import OutsideCaseload
+    from sotclinic.clinic.caseload_views import outside_caseload
+
+    if isinstance(exception, OutsideCaseload):
+        return outside_caseload(request, exception)
+    return permission_denied(request, exception)

@@ -17,8 +17,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from sotclinic.audit.models import Action
 from sotclinic.audit.services import audit_record
 from sotclinic.clinic.access import (
+    adverse_events_for,
     can_read_clinical,
-    clinic_of,
     get_adverse_event,
     get_patient,
     get_red_flag,
@@ -312,7 +312,7 @@ def adverse_events(request: ClinicRequest) -> HttpResponse:
     severity = request.GET.get("severity", "")
     if severity not in Severity.values:
         severity = ""
-    register = adverse_register(clinic_id=clinic_of(request.user), severity=severity or None)
+    register = adverse_register(events=adverse_events_for(request.user), severity=severity or None)
     with transaction.atomic():
         audit_record(actor=request.user, action=Action.REGISTER_VIEW, detail={"severity": severity})
     context = {**register, "severity": severity, "definitions": SEVERITY_DEFINITIONS}

@@ -10,6 +10,7 @@ from django.db import transaction
 from sotclinic.audit.models import Action
 from sotclinic.audit.services import audit_record
 from sotclinic.clinic.access import require_patient_access
+from sotclinic.clinic.models import CaseloadMember
 from sotclinic.patients.models import Complaint, Patient
 
 if TYPE_CHECKING:
@@ -26,7 +27,11 @@ def patient_register(*, by: User, data: dict[str, Any]) -> Patient:
         patient.set_keys()
         patient.full_clean()
         patient.save()
-        audit_record(actor=by, action=Action.PATIENT_CREATE, patient=patient, obj=patient)
+        detail = {}
+        if by.is_practitioner:  # who registers a patient looks after them (sotclinic/clinic/caseloads.py)
+            CaseloadMember.objects.create(patient=patient, practitioner=by, added_by=by)
+            detail["caseload_added"] = str(by.pk)
+        audit_record(actor=by, action=Action.PATIENT_CREATE, patient=patient, obj=patient, detail=detail)
     return patient
 
 

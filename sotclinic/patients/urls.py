@@ -1,5 +1,6 @@
 from django.urls import path
 
+from sotclinic.clinic import caseload_views
 from sotclinic.patients import safety_views, views
 from sotclinic.visits import views as visit_views
 
@@ -18,4 +19,6 @@ urlpatterns = [
     ),
     path("<uuid:patient_id>/consent/", safety_views.consent, name="consent"),
     path("<uuid:patient_id>/adverse-events/new/", safety_views.adverse_new, name="adverse_new"),
+    path("<uuid:patient_id>/break-glass/", caseload_views.break_glass, name="break_glass"),
+    path("<uuid:patient_id>/practitioners/", caseload_views.caseload_change, name="practitioners"),
 ]

@@ -9,7 +9,13 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from sotclinic.audit.models import Action, AuditEvent
 from sotclinic.audit.services import audit_record
-from sotclinic.clinic.access import can_read_clinical, get_patient, patients_for, require_patient_access
+from sotclinic.clinic.access import (
+    can_read_clinical,
+    get_patient,
+    outside_caseload,
+    patients_for,
+    require_patient_access,
+)
 from sotclinic.clinic.http import ClinicRequest
 from sotclinic.outcomes.selectors import outcomes_summary
 from sotclinic.patients.forms import ComplaintForm, PatientForm, SearchForm
@@ -27,7 +33,14 @@ def patient_list(request: ClinicRequest) -> HttpResponse:
     if query:
         with transaction.atomic():
             audit_record(actor=request.user, action=Action.PATIENT_SEARCH, detail={"results": len(results)})
-    context = {"form": form, "query": query, "patients": results, "total": patients_for(request.user).count()}
+    context = {
+        "form": form,
+        "query": query,
+        "patients": results,
+        "total": patients_for(request.user).count(),
+        # caseloads: patients the practitioner would break the glass to open show name and date of birth only
+        "outside": outside_caseload(request.user, [p.pk for p in results]),
+    }
     template = "patients/_results.html" if request.htmx else "patients/list.html"
     return render(request, template, context)
 

@@ -92,10 +92,9 @@ def adverse_event_follow_up(*, event: AdverseEvent, by: User, notes: str) -> Adv
     return current
 
 
-def adverse_register(*, clinic_id: Any, severity: str | None = None) -> dict[str, Any]:
-    events: QuerySet[AdverseEvent] = AdverseEvent.objects.filter(clinic_id=clinic_id).select_related(
-        "patient", "visit", "reported_by"
-    )
+def adverse_register(*, events: QuerySet[AdverseEvent], severity: str | None = None) -> dict[str, Any]:
+    """The register over `events`: the ones the user may list (sotclinic.clinic.access.adverse_events_for)."""
+    events = events.select_related("patient", "visit", "reported_by")
     counts = {row["severity"]: row["n"] for row in events.values("severity").annotate(n=Count("id"))}
     if severity:
         events = events.filter(severity=severity)
