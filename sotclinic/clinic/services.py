@@ -84,19 +84,29 @@ def user_mfa_reset(*, user: User, by: User) -> None:
         _audit(actor=by, action=Action.STAFF_MFA_RESET, obj=user, detail={"sessions_ended": ended})
 
 
-def clinic_update_settings(*, clinic: Clinic, by: User, session_idle_minutes: int) -> Clinic:
+def clinic_update_settings(
+    *,
+    clinic: Clinic,
+    by: User,
+    session_idle_minutes: int,
+    caseloads_enabled: bool | None = None,
+    break_glass_minutes: int | None = None,
+) -> Clinic:
+    """The idle time always; caseloads and the break-the-glass time when given. The audit row says what changed
+    (the idle time always, the others when they changed)."""
     with transaction.atomic():
         clinic = Clinic.objects.select_for_update().get(pk=clinic.pk)
         before = clinic.session_idle_minutes
         clinic.session_idle_minutes = session_idle_minutes
+        detail: dict[str, object] = {"session_idle_minutes": {"from": before, "to": session_idle_minutes}}
+        changes = {"caseloads_enabled": caseloads_enabled, "break_glass_minutes": break_glass_minutes}
+        for field, value in changes.items():
+            if value is not None and getattr(clinic, field) != value:
+                detail[field] = {"from": getattr(clinic, field), "to": value}
+                setattr(clinic, field, value)
         clinic.full_clean()
-        clinic.save(update_fields=["session_idle_minutes"])
-        _audit(
-            actor=by,
-            action=Action.CLINIC_SETTINGS,
-            obj=clinic,
-            detail={"session_idle_minutes": {"from": before, "to": session_idle_minutes}},
-        )
+        clinic.save(update_fields=["session_idle_minutes", "caseloads_enabled", "break_glass_minutes"])
+        _audit(actor=by, action=Action.CLINIC_SETTINGS, obj=clinic, detail=detail)
     return clinic
 
 

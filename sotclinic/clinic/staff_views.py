@@ -19,6 +19,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sotclinic.clinic.access import get_staff_member, require_administrator, staff_for
 from sotclinic.clinic.authn import require_recent_auth
+from sotclinic.clinic.caseloads import break_glass_to_review
 from sotclinic.clinic.http import ClinicRequest
 from sotclinic.clinic.lockout import locked_usernames
 from sotclinic.clinic.models import Clinic, Role
@@ -39,6 +40,13 @@ class ClinicSettingsForm(forms.Form):
     session_idle_minutes = forms.IntegerField(
         min_value=1, max_value=24 * 60, label="Sign out after (minutes idle)"
     )
+    # Caseloads (sotclinic/clinic/access.py). A form without the field keeps the clinic's break-the-glass time.
+    caseloads_enabled = forms.BooleanField(
+        required=False, label="Caseloads: practitioners open their own patients; others by breaking the glass"
+    )
+    break_glass_minutes = forms.IntegerField(
+        required=False, min_value=5, max_value=24 * 60, label="Break-the-glass access lasts (minutes)"
+    )
 
 
 @login_required
@@ -57,7 +65,14 @@ def staff_list(request: ClinicRequest) -> HttpResponse:
     context = {
         "rows": rows,
         "roles": Role.choices,
-        "settings_form": ClinicSettingsForm(initial={"session_idle_minutes": clinic.session_idle_minutes}),
+        "settings_form": ClinicSettingsForm(
+            initial={
+                "session_idle_minutes": clinic.session_idle_minutes,
+                "caseloads_enabled": clinic.caseloads_enabled,
+                "break_glass_minutes": clinic.break_glass_minutes,
+            }
+        ),
+        "break_glass_to_review": break_glass_to_review(clinic.pk),
     }
     return render(request, "clinic/staff.html", context)
 
@@ -135,13 +150,27 @@ def clinic_settings(request: ClinicRequest) -> HttpResponse:
     clinic_id = require_administrator(request.user)
     form = ClinicSettingsForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Sign-out time: a whole number of minutes from 1 to 1440.")
+        if "session_idle_minutes" in form.errors:
+            messages.error(request, "Sign-out time: a whole number of minutes from 1 to 1440.")
+        if "break_glass_minutes" in form.errors:
+            messages.error(request, "Break-the-glass access: a whole number of minutes from 5 to 1440.")
         return redirect("clinic:staff")
     clinic = Clinic.objects.get(pk=clinic_id)
     minutes = form.cleaned_data["session_idle_minutes"]
+    caseloads = form.cleaned_data["caseloads_enabled"]
+    glass_minutes = form.cleaned_data["break_glass_minutes"] or clinic.break_glass_minutes
 
     def save() -> str:
-        clinic_update_settings(clinic=clinic, by=request.user, session_idle_minutes=minutes)
-        return f"Idle sessions now end after {minutes} minutes."
+        clinic_update_settings(
+            clinic=clinic,
+            by=request.user,
+            session_idle_minutes=minutes,
+            caseloads_enabled=caseloads,
+            break_glass_minutes=glass_minutes,
+        )
+        said = f"Idle sessions now end after {minutes} minutes."
+        if caseloads:
+            said += f" Caseloads are on; break-the-glass access lasts {glass_minutes} minutes."
+        return said
 
     return _apply(request, save)

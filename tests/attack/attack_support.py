@@ -25,7 +25,7 @@ from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from sotclinic.clinic.authn import mfa_required
-from sotclinic.clinic.models import Clinic, Role, User
+from sotclinic.clinic.models import BreakGlassGrant, Clinic, Role, User
 from sotclinic.outcomes.models import Assignment
 from sotclinic.outcomes.services import assign, link_create
 from sotclinic.patients.models import Patient, RedFlag
@@ -132,6 +132,7 @@ class World:
     token: str
     outsider_patient: Patient
     colleague: User
+    grant: BreakGlassGrant
 
     def params(self) -> dict[str, str]:
         """A real object of the home clinic for every path parameter a route can have."""
@@ -143,6 +144,7 @@ class World:
             "assignment_id": str(self.assignment.pk),
             "token": self.token,
             "user_id": str(self.colleague.pk),
+            "grant_id": str(self.grant.pk),
         }
 
 
@@ -215,6 +217,14 @@ def build_world() -> World:
     )
     assignment = assign(patient=patient, by=prac, codes=["nprs"])[0]
     _, token = link_create(patient=patient, by=prac)
+    # a break-the-glass access for the administrator's review page (made directly: caseloads are off here)
+    grant = BreakGlassGrant.objects.create(
+        clinic=clinic,
+        patient=patient,
+        user=prac,
+        reason="Covering the clinic's emergency list",
+        expires_at=timezone.now() + datetime.timedelta(hours=1),
+    )
 
     outsider_patient = patient_register(
         by=users["outsider"],
@@ -237,6 +247,7 @@ def build_world() -> World:
         token=token,
         outsider_patient=outsider_patient,
         colleague=colleague,
+        grant=grant,
     )
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from sotclinic.clinic.models import User
+from sotclinic.clinic.models import BreakGlassGrant, User
 from sotclinic.outcomes.models import Assignment
 from sotclinic.patients.models import Patient, RedFlag
 from sotclinic.visits.models import AdverseEvent, Visit
@@ -38,6 +38,7 @@ MODELS = {
     "event_id": AdverseEvent,
     "assignment_id": Assignment,
     "user_id": User,
+    "grant_id": BreakGlassGrant,
 }
 # Not an ID: the questionnaire link's token is a signed random secret (only its hash is stored).
 SECRETS = {"token"}

@@ -180,6 +180,22 @@ EXPECTED: dict[str, dict[str, str]] = {
         "researcher": POST_ONLY.format(403),
         "outsider": POST_ONLY.format(403),
     },
+    "clinic/break-glass/": {
+        "anonymous": LOGIN,
+        "administrator": "200 405 405 405 405",  # the accesses to review: patient ids, never names
+        "practitioner": "403 405 405 405 405",
+        "front_desk": "403 405 405 405 405",
+        "researcher": "403 405 405 405 405",
+        "outsider": "403 405 405 405 405",
+    },
+    "clinic/break-glass/<uuid:grant_id>/review/": {
+        "anonymous": LOGIN,
+        "administrator": POST_ONLY.format(302),  # marked reviewed: back to the list
+        "practitioner": POST_ONLY.format(403),
+        "front_desk": POST_ONLY.format(403),
+        "researcher": POST_ONLY.format(403),
+        "outsider": POST_ONLY.format(403),  # refused for the role before any lookup
+    },
     "patients/": {
         "anonymous": LOGIN,
         "administrator": "403 405 405 405 405",
@@ -267,6 +283,22 @@ EXPECTED: dict[str, dict[str, str]] = {
         "front_desk": "403 403 405 405 405",
         "researcher": "403 403 405 405 405",
         "outsider": "404 404 405 405 405",
+    },
+    "patients/<uuid:patient_id>/break-glass/": {
+        "anonymous": LOGIN,
+        "administrator": POST_ONLY.format(403),
+        "practitioner": POST_ONLY.format(302),  # caseloads are off in the world: nothing to break, on to the chart
+        "front_desk": POST_ONLY.format(403),  # the front desk has no caseload and no clinical notes
+        "researcher": POST_ONLY.format(403),
+        "outsider": POST_ONLY.format(404),
+    },
+    "patients/<uuid:patient_id>/practitioners/": {
+        "anonymous": LOGIN,
+        "administrator": POST_ONLY.format(403),
+        "practitioner": POST_ONLY.format(302),  # nothing chosen: back to the chart, saying so
+        "front_desk": POST_ONLY.format(302),  # the front desk keeps the practitioners for a patient too
+        "researcher": POST_ONLY.format(403),
+        "outsider": POST_ONLY.format(404),
     },
     "visits/<uuid:visit_id>/": {
         "anonymous": LOGIN,

@@ -54,7 +54,7 @@ def app_routes() -> list[str]:
 
 def is_admin_route(route: str) -> bool:
     """The administrator's own pages (a researcher gets 403 there like everywhere else)."""
-    return route.startswith(("clinic/staff/", "clinic/settings/", "audit/"))
+    return route.startswith(("clinic/staff/", "clinic/settings/", "clinic/break-glass/", "audit/"))
 
 
 def fill(route: str, patient: Patient, visit: Visit) -> str:
