@@ -9,7 +9,8 @@ Roles (sotclinic.clinic.models.Role):
 - front desk: patients' demographics, consent and questionnaire links; no clinical notes;
 - administrator: the clinic's settings and staff (`require_administrator`, `get_staff_member`); no patient data at
   all. A clinician who also runs the clinic has two accounts, so that the everyday one carries no admin rights;
-- researcher: de-identified exports only; every patient, chart, visit and search page answers 403.
+- researcher: de-identified exports only (`require_researcher`, `research_sources`: signed visits only, read by
+  sotclinic/reports/deidentified.py); every patient, chart, visit and search page answers 403.
 
 Caseloads (a clinic option, off by default: `Clinic.caseloads_enabled`). When the user's clinic keeps caseloads
 and the user is a practitioner, a patient's record (`get_patient`: chart, demographics, consent, screening,
@@ -31,6 +32,7 @@ a patient they reach through a grant says so: `"break_glass": <grant id>` in its
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -42,7 +44,8 @@ if TYPE_CHECKING:
     from django.db.models import QuerySet
 
     from sotclinic.clinic.models import BreakGlassGrant, User
-    from sotclinic.patients.models import Patient, RedFlag
+    from sotclinic.outcomes.models import Response
+    from sotclinic.patients.models import Complaint, Patient, RedFlag
     from sotclinic.visits.models import AdverseEvent, Visit
 
 
@@ -300,3 +303,46 @@ def get_staff_member(user: User, user_id: Any) -> User:
         return staff_for(user).get(pk=user_id)
     except (User.DoesNotExist, ValueError, ValidationError):
         raise Http404 from None
+
+
+def require_researcher(user: User) -> uuid.UUID:
+    """The clinic whose de-identified export a researcher may download; every other role is refused (403)."""
+    clinic_id = clinic_of(user)
+    if user.role != "researcher":
+        raise PermissionDenied("Only the clinic's researchers download the de-identified export.")
+    return clinic_id
+
+
+@dataclass(frozen=True)
+class ResearchSources:
+    """What a de-identified export may be built from: one clinic's rows, signed visits only (a draft is not data
+    yet). The rows still hold identifiers; the builder (sotclinic/reports/deidentified.py) reads only the coded
+    columns of them."""
+
+    clinic_id: uuid.UUID
+    patients: QuerySet[Patient]
+    complaints: QuerySet[Complaint]
+    visits: QuerySet[Visit]
+    responses: QuerySet[Response]
+    adverse_events: QuerySet[AdverseEvent]
+
+
+def research_sources(user: User) -> ResearchSources:
+    """The researcher's own clinic's sources (403 for every other role, 404 outside a clinic)."""
+    return research_sources_of_clinic(require_researcher(user))
+
+
+def research_sources_of_clinic(clinic_id: uuid.UUID) -> ResearchSources:
+    """One clinic's sources, for the server's own command line (`sotclinic research-export`), which has no user."""
+    from sotclinic.outcomes.models import Response
+    from sotclinic.patients.models import Complaint, Patient
+    from sotclinic.visits.models import AdverseEvent, Visit, VisitStatus
+
+    return ResearchSources(
+        clinic_id=clinic_id,
+        patients=Patient.objects.filter(clinic_id=clinic_id),
+        complaints=Complaint.objects.filter(patient__clinic_id=clinic_id),
+        visits=Visit.objects.filter(clinic_id=clinic_id, status=VisitStatus.SIGNED),
+        responses=Response.objects.filter(patient__clinic_id=clinic_id),
+        adverse_events=AdverseEvent.objects.filter(clinic_id=clinic_id, patient__clinic_id=clinic_id),
+    )

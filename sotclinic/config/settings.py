@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "sotclinic.audit",
     "sotclinic.outcomes",
     "sotclinic.backup",
+    "sotclinic.reports",
     "sotclinic.api",
 ]
 

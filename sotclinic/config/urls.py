@@ -29,6 +29,7 @@ urlpatterns = [
     path("outcomes/", include("sotclinic.outcomes.urls")),
     path("q/<str:token>/", outcome_views.portal, name="portal"),
     path("audit/", include("sotclinic.audit.urls")),
+    path("research/", include("sotclinic.reports.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

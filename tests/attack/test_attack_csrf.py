@@ -1,10 +1,10 @@
 """CSRF: a forged state-changing request (no token) is refused on every route, and changes nothing.
 
 A practitioner of the home clinic is signed in (the victim; and again the clinic's administrator, for the staff
-and settings pages), with a browser that enforces CSRF checks the way Django's middleware does. Every URL pattern
-of the app is sent POST, PUT, PATCH and DELETE with real objects in the path and a plausible form body, but no CSRF
-token: each must be 403, and no row of any table may change (every installed model's rows are counted and digested
-before and after each request).
+and settings pages, and its researcher, for the research export), with a browser that enforces CSRF checks the
+way Django's middleware does. Every URL pattern of the app is sent POST, PUT, PATCH and DELETE with real objects
+in the path and a plausible form body, but no CSRF token: each must be 403, and no row of any table may change
+(every installed model's rows are counted and digested before and after each request).
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def _forge(client: Client, method: str, url: str, api: bool) -> Any:
     return client.generic(method, url, "&".join(f"{k}={v}" for k, v in FORM.items()))
 
 
-@pytest.mark.parametrize("victim", ["practitioner", "administrator"])
+@pytest.mark.parametrize("victim", ["practitioner", "administrator", "researcher"])
 def test_every_state_changing_request_without_a_token_is_refused_and_changes_nothing(
     world: World, victim: str
 ) -> None:

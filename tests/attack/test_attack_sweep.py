@@ -461,6 +461,14 @@ EXPECTED: dict[str, dict[str, str]] = {
         "researcher": "403 405 405 405 405",
         "outsider": "200 405 405 405 405",
     },
+    "research/export.zip": {
+        "anonymous": LOGIN,
+        "administrator": POST_ONLY.format(403),
+        "practitioner": POST_ONLY.format(403),
+        "front_desk": POST_ONLY.format(403),
+        "researcher": POST_ONLY.format(200),  # the ZIP (just signed in: no re-authentication asked)
+        "outsider": POST_ONLY.format(403),  # refused for the role
+    },
     "api/openapi.json": {
         "anonymous": ANY_200,  # the schema is public and names no patient
         "administrator": ANY_200,
