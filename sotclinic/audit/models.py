@@ -36,9 +36,13 @@ class Action(models.TextChoices):
     STAFF_DEACTIVATE = "staff.deactivate", "Deactivated a staff member"
     STAFF_UNLOCK = "staff.unlock", "Lifted a login lockout"
     STAFF_MFA_RESET = "staff.mfa_reset", "Reset a staff member's two-factor login"
+    STAFF_CREATE = "staff.create", "Added a staff member"
+    STAFF_SETUP_LINK = "staff.setup_link", "Made a new set-up link for a staff member"
+    STAFF_REACTIVATE = "staff.reactivate", "Reactivated a staff member"
     CLINIC_SETTINGS = "clinic.settings", "Changed clinic settings"
     MFA_ENROL = "account.mfa_enrol", "Set up two-factor login"
     RECOVERY_CODES = "account.recovery_codes", "Made new recovery codes"
+    ACCOUNT_PASSWORD_SET = "account.password_set", "Set a first password from a set-up link"
     # Caseloads and break the glass (sotclinic/clinic/caseloads.py).
     CASELOAD_ADD = "caseload.add", "Added a practitioner for a patient"
     CASELOAD_REMOVE = "caseload.remove", "Removed a practitioner for a patient"

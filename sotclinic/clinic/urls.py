@@ -1,10 +1,13 @@
 from django.urls import path
 
-from sotclinic.clinic import caseload_views, staff_views
+from sotclinic.clinic import caseload_views, onboarding_views, staff_views
 
 app_name = "clinic"
 urlpatterns = [
     path("staff/", staff_views.staff_list, name="staff"),
+    path("staff/new/", onboarding_views.staff_new, name="staff_new"),
+    path("staff/<uuid:user_id>/setup-link/", onboarding_views.staff_setup_link, name="staff_setup_link"),
+    path("staff/<uuid:user_id>/reactivate/", onboarding_views.staff_reactivate, name="staff_reactivate"),
     path("staff/<uuid:user_id>/role/", staff_views.staff_role, name="staff_role"),
     path("staff/<uuid:user_id>/deactivate/", staff_views.staff_deactivate, name="staff_deactivate"),
     path("staff/<uuid:user_id>/unlock/", staff_views.staff_unlock, name="staff_unlock"),

@@ -5,7 +5,7 @@ from django.urls import include, path
 from django.views.defaults import page_not_found, permission_denied
 
 from sotclinic.api.routes import api
-from sotclinic.clinic import auth_views
+from sotclinic.clinic import auth_views, onboarding_views
 from sotclinic.outcomes import views as outcome_views
 from sotclinic.patients import safety_views
 
@@ -18,6 +18,7 @@ urlpatterns = [
     path("account/mfa/verify/", auth_views.mfa_verify, name="mfa_verify"),
     path("account/recovery-codes/", auth_views.recovery_codes_new, name="recovery_codes_new"),
     path("account/confirm/", auth_views.reauth, name="reauth"),
+    path("account/setup/<str:token>/", onboarding_views.account_setup, name="account_setup"),
     path("clinic/", include("sotclinic.clinic.urls")),
     path("patients/", include("sotclinic.patients.urls")),
     path("visits/", include("sotclinic.visits.urls")),

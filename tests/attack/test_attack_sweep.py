@@ -148,6 +148,39 @@ EXPECTED: dict[str, dict[str, str]] = {
         "researcher": POST_ONLY.format(403),
         "outsider": POST_ONLY.format(403),  # refused for the role before any lookup
     },
+    "clinic/staff/new/": {
+        "anonymous": LOGIN,
+        "administrator": GET_POST.format(422),  # an empty form: every missing detail named
+        "practitioner": "403 403 405 405 405",
+        "front_desk": "403 403 405 405 405",
+        "researcher": "403 403 405 405 405",
+        "outsider": "403 403 405 405 405",
+    },
+    "clinic/staff/<uuid:user_id>/setup-link/": {
+        "anonymous": LOGIN,
+        "administrator": POST_ONLY.format(302),  # the colleague has a password: back to the staff page, saying so
+        "practitioner": POST_ONLY.format(403),
+        "front_desk": POST_ONLY.format(403),
+        "researcher": POST_ONLY.format(403),
+        "outsider": POST_ONLY.format(403),
+    },
+    "clinic/staff/<uuid:user_id>/reactivate/": {
+        "anonymous": LOGIN,
+        "administrator": POST_ONLY.format(302),
+        "practitioner": POST_ONLY.format(403),
+        "front_desk": POST_ONLY.format(403),
+        "researcher": POST_ONLY.format(403),
+        "outsider": POST_ONLY.format(403),
+    },
+    "account/setup/<str:token>/": {
+        # a new member's set-up link: the token is the key; the sweep's token (a questionnaire link's) is not one
+        "anonymous": "410 410 405 405 405",
+        "administrator": "410 410 405 405 405",
+        "practitioner": "410 410 405 405 405",
+        "front_desk": "410 410 405 405 405",
+        "researcher": "410 410 405 405 405",
+        "outsider": "410 410 405 405 405",
+    },
     "clinic/staff/<uuid:user_id>/deactivate/": {
         "anonymous": LOGIN,
         "administrator": POST_ONLY.format(302),
