@@ -158,7 +158,9 @@ EXPECTED: dict[str, dict[str, str]] = {
     },
     "clinic/staff/<uuid:user_id>/setup-link/": {
         "anonymous": LOGIN,
-        "administrator": POST_ONLY.format(302),  # the colleague has a password: back to the staff page, saying so
+        "administrator": POST_ONLY.format(
+            302
+        ),  # the colleague has a password: back to the staff page, saying so
         "practitioner": POST_ONLY.format(403),
         "front_desk": POST_ONLY.format(403),
         "researcher": POST_ONLY.format(403),
@@ -320,7 +322,9 @@ EXPECTED: dict[str, dict[str, str]] = {
     "patients/<uuid:patient_id>/break-glass/": {
         "anonymous": LOGIN,
         "administrator": POST_ONLY.format(403),
-        "practitioner": POST_ONLY.format(302),  # caseloads are off in the world: nothing to break, on to the chart
+        "practitioner": POST_ONLY.format(
+            302
+        ),  # caseloads are off in the world: nothing to break, on to the chart
         "front_desk": POST_ONLY.format(403),  # the front desk has no caseload and no clinical notes
         "researcher": POST_ONLY.format(403),
         "outsider": POST_ONLY.format(404),
