@@ -34,6 +34,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp import DEVICE_ID_SESSION_KEY, verify_token
 from django_otp import login as otp_login
@@ -53,6 +54,7 @@ AUTH_AT = (
 SEEN_RESOLUTION_SECONDS = 60
 
 MFA_REQUIRED_ROLES = (Role.PRACTITIONER, Role.ADMINISTRATOR)
+RECOVERY_CODE_SALT = "sotclinic.clinic.recovery-code"
 TOTP_DIGITS = 6
 
 
@@ -93,7 +95,15 @@ def verify_second_factor(user: User, token: str) -> Device | None:
         device = totp_device(user)
         return verify_token(user, device.persistent_id, token) if device else None
     recovery = StaticDevice.objects.filter(user=user, confirmed=True).first()
-    return verify_token(user, recovery.persistent_id, token) if recovery else None
+    return verify_token(user, recovery.persistent_id, recovery_code_digest(token)) if recovery else None
+
+
+def recovery_code_digest(code: str) -> str:
+    """What the database keeps of a recovery code: a keyed hash (HMAC-SHA256 with SECRET_KEY, 64 bits in hex, the
+    16 characters django-otp's token column holds). A copy of the database alone does not reveal a usable code,
+    as it does not reveal a password; the codes are shown once, when they are made. Changing SECRET_KEY without
+    listing the old one in SECRET_KEY_FALLBACKS makes everyone's recovery codes unusable (the app still works)."""
+    return salted_hmac(RECOVERY_CODE_SALT, "".join(code.split()).lower(), algorithm="sha256").hexdigest()[:16]
 
 
 def recovery_codes_left(user: User) -> int:

@@ -13,6 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sotclinic.audit.models import Action
 from sotclinic.audit.services import audit_record
+from sotclinic.clinic.authn import recovery_code_digest
 from sotclinic.clinic.models import Clinic, Role, StaffSession, User
 
 RECOVERY_CODE_COUNT = 10
@@ -126,7 +127,8 @@ def _new_recovery_codes(user: User) -> list[str]:
         code = StaticToken.random_token()
         if code not in codes:
             codes.append(code)
-    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    tokens = [StaticToken(device=device, token=recovery_code_digest(code)) for code in codes]
+    StaticToken.objects.bulk_create(tokens)
     return codes
 
 

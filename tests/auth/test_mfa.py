@@ -4,16 +4,19 @@ codes that each work once, and no page (nor the API) before the second factor.""
 from __future__ import annotations
 
 import base64
+import importlib
 import re
 
 import pytest
+from django.apps import apps as django_apps
 from django.test import Client
 from django.urls import reverse
 from django_otp.oath import totp
-from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sotclinic.audit.models import Action, AuditEvent
+from sotclinic.clinic.authn import recovery_code_digest
 from sotclinic.clinic.models import User
 from sotclinic.patients.models import Patient
 from sotclinic.visits.models import Visit
@@ -175,9 +178,9 @@ def test_new_recovery_codes_replace_the_old_ones(practitioner: User, prac_client
     assert response.status_code == 200
     codes = re.findall(r"<li><code>([a-z2-7]{8})</code></li>", response.content.decode())
     assert len(codes) == 10
-    assert set(StaticToken.objects.filter(device__user=practitioner).values_list("token", flat=True)) == set(
-        codes
-    )
+    stored = set(StaticToken.objects.filter(device__user=practitioner).values_list("token", flat=True))
+    assert stored == {recovery_code_digest(code) for code in codes}
+    assert not stored & set(codes)  # the database keeps keyed hashes, never the codes themselves
     assert not set(old) & set(codes)
     assert AuditEvent.objects.filter(actor=practitioner, action=Action.RECOVERY_CODES).count() == 1
 
@@ -196,3 +199,20 @@ def test_administrators_need_the_second_factor_and_front_desk_may_choose(
     assert desk.post("/account/mfa/enrol/", {"code": code_for(device)}).status_code == 200
     later = password_only("desk")
     assert later.get("/patients/")["Location"].startswith("/account/mfa/verify/")
+
+
+def test_codes_made_before_hashing_are_hashed_by_the_migration_and_still_work(practitioner: User) -> None:
+    migration = importlib.import_module("sotclinic.clinic.migrations.0005_recovery_codes_hashed")
+    confirmed_totp(practitioner)
+    device = StaticDevice.objects.create(user=practitioner, name="Recovery codes", confirmed=True)
+    device.token_set.create(token="abcd2345")  # as django-otp stored it before
+    already = device.token_set.create(token=recovery_code_digest("efgh6789"))
+    migration.hash_plain_codes(django_apps, None)
+    assert set(device.token_set.values_list("token", flat=True)) == {
+        recovery_code_digest("abcd2345"),
+        already.token,
+    }
+    for code in ("abcd2345", "EFGH 6789"):
+        client = password_only("prac")
+        assert client.post("/account/mfa/verify/", {"code": code}).status_code == 302
+    assert device.token_set.count() == 0

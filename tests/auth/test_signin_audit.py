@@ -13,7 +13,7 @@ from django.test import Client
 from django_otp.plugins.otp_static.models import StaticDevice
 
 from sotclinic.audit.models import AuditEvent
-from sotclinic.clinic.authn import SEEN_AT
+from sotclinic.clinic.authn import SEEN_AT, recovery_code_digest
 from sotclinic.clinic.models import Clinic, User
 from tests.conftest import PASSWORD, code_for, confirmed_totp
 
@@ -77,7 +77,7 @@ def test_the_second_factor_passed_failed_and_by_recovery_code(practitioner: User
     client.post("/logout/")
 
     static = StaticDevice.objects.create(user=practitioner, name="recovery", confirmed=True)
-    static.token_set.create(token="abcd2345")
+    static.token_set.create(token=recovery_code_digest("abcd2345"))
     second = Client()
     second.post("/login/", {"username": "prac", "password": PASSWORD})
     assert second.post("/account/mfa/verify/", {"code": "abcd2345"}).status_code == 302
