@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from sotclinic.clinic.caseloads import caseload_add
 from sotclinic.clinic.models import Clinic, Role, User
 from sotclinic.measures import score
 from sotclinic.outcomes.models import Response
@@ -257,6 +258,8 @@ def seed_demo(*, patients: int = 30, seed: int = 2026) -> tuple[bool, list[DemoL
                 patient=patient, by=practitioner, code=code, description=COMPLAINTS[code], onset=onset
             )
             consent_sign(patient=patient, by=practitioner, agreed=True, signed_name=patient.full_name)
+            if index % 5 == 4:  # shared care: the other practitioner looks after this patient too
+                caseload_add(patient=patient, practitioner_id=practitioners[1 - index % 2].pk, by=practitioner)
             _screen(patient, practitioner, pregnant=pregnant, index=index)
             _history(patient, practitioner, rng, code=str(code), pregnant=pregnant, index=index)
     return True, logins
