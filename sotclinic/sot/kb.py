@@ -36,14 +36,30 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import math
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from sotclinic.datafile import (
+    CODE,
+    At,
+    as_table,
+    as_tables,
+    check_keys,
+    get_bool,
+    get_code,
+    get_int,
+    get_number,
+    get_optional_number,
+    get_str,
+    get_strs,
+    get_text,
+    parse_toml,
+    read_toml,
+)
 
 __all__ = [
     "AREAS",
@@ -88,7 +104,6 @@ ROLES: tuple[str, ...] = ("P", "S", "A")
 #: letters that are never shortcuts: on the visit page they set the side (left, right, bilateral, even)
 RESERVED_SHORTCUTS: frozenset[str] = frozenset("lrbe")
 
-_CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 _OVERRIDE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
@@ -261,128 +276,11 @@ class KnowledgeBase:
 # validation helpers
 
 
-class _Entry:
-    """Where a value comes from: file name + entry, for error messages."""
+class _Entry(At):
+    """Where a value comes from: file name + entry; its errors are KnowledgeBaseError."""
 
-    def __init__(self, src: str, entry: str | None = None) -> None:
-        self.src = src
-        self.entry = entry
-
-    def sub(self, entry: str) -> _Entry:
-        return _Entry(self.src, entry if self.entry is None else f"{self.entry} {entry}")
-
-    def error(self, reason: str) -> KnowledgeBaseError:
-        where = f"{self.src}: {self.entry}: " if self.entry else f"{self.src}: "
-        return KnowledgeBaseError(where + reason)
-
-
-def _type_name(value: object) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a table"
-    return type(value).__name__
-
-
-def _keys(table: Mapping[str, Any], allowed: set[str], at: _Entry) -> None:
-    unknown = sorted(set(table) - allowed)
-    if unknown:
-        raise at.error(f"unknown key {unknown[0]!r}")
-
-
-def _table(value: object, what: str, at: _Entry) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise at.error(f"{what} must be a table, got {_type_name(value)}")
-    return value
-
-
-def _list_of_tables(value: object, what: str, at: _Entry) -> list[dict[str, Any]]:
-    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise at.error(f"{what} must be an array of tables")
-    return value
-
-
-def _str(table: Mapping[str, Any], key: str, at: _Entry, default: str | None = None) -> str:
-    if key not in table:
-        if default is None:
-            raise at.error(f"missing required key {key!r}")
-        return default
-    value = table[key]
-    if not isinstance(value, str):
-        raise at.error(f"{key!r} must be a string, got {_type_name(value)}")
-    return value
-
-
-def _text(table: Mapping[str, Any], key: str, at: _Entry) -> str:
-    value = _str(table, key, at)
-    if not value.strip():
-        raise at.error(f"{key!r} must not be empty")
-    return value
-
-
-def _bool(table: Mapping[str, Any], key: str, at: _Entry, default: bool | None = None) -> bool:
-    if key not in table:
-        if default is None:
-            raise at.error(f"missing required key {key!r}")
-        return default
-    value = table[key]
-    if not isinstance(value, bool):
-        raise at.error(f"{key!r} must be true or false, got {_type_name(value)}")
-    return value
-
-
-def _int(table: Mapping[str, Any], key: str, at: _Entry, lo: int, hi: int, default: int | None = None) -> int:
-    if key not in table:
-        if default is None:
-            raise at.error(f"missing required key {key!r}")
-        return default
-    value = table[key]
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise at.error(f"{key!r} must be an integer, got {_type_name(value)}")
-    if not lo <= value <= hi:
-        raise at.error(f"{key!r} must be between {lo} and {hi}, got {value}")
-    return value
-
-
-def _number(table: Mapping[str, Any], key: str, at: _Entry, required: bool = True) -> float | None:
-    if key not in table:
-        if required:
-            raise at.error(f"missing required key {key!r}")
-        return None
-    value = table[key]
-    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
-        raise at.error(f"{key!r} must be a number, got {_type_name(value)}")
-    return float(value)
-
-
-def _strs(
-    table: Mapping[str, Any], key: str, at: _Entry, default: tuple[str, ...] | None = None
-) -> tuple[str, ...]:
-    if key not in table:
-        if default is None:
-            raise at.error(f"missing required key {key!r}")
-        return default
-    value = table[key]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise at.error(f"{key!r} must be a list of strings")
-    return tuple(value)
-
-
-def _code(table: Mapping[str, Any], key: str, at: _Entry) -> str:
-    value = _str(table, key, at)
-    if not _CODE.match(value):
-        raise at.error(
-            f"{key} {value!r} is not a code (lowercase letters, digits and '_', starting with a letter)"
-        )
-    return value
+    __slots__ = ()
+    error_class = KnowledgeBaseError
 
 
 def _level(value: object, at: _Entry) -> str:
@@ -391,26 +289,9 @@ def _level(value: object, at: _Entry) -> str:
     return value
 
 
-def _read_toml(path: Path, src: str) -> dict[str, Any]:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise KnowledgeBaseError(f"{src}: cannot read the file: {exc.strerror or exc}") from None
-    return _parse_toml(data, src)
-
-
-def _parse_toml(data: bytes, src: str) -> dict[str, Any]:
-    try:
-        return tomllib.loads(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise KnowledgeBaseError(f"{src}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise KnowledgeBaseError(f"{src}: not valid TOML: {exc}") from None
-
-
 def _check_version(doc: Mapping[str, Any], src: str) -> None:
     at = _Entry(src)
-    version = _str(doc, "version", at)
+    version = get_str(doc, "version", at)
     if version != BASE_VERSION:
         raise at.error(f"version {version!r} differs from the knowledge version {BASE_VERSION!r}")
 
@@ -452,13 +333,12 @@ _INDICATOR_CHANGE_KEYS = {
 
 def _value_spec(raw: object, at: _Entry) -> ValueSpec:
     at = at.sub("value")
-    table = _table(raw, "value", at)
-    _keys(table, {"unit", "min", "max", "threshold"}, at)
-    unit = _text(table, "unit", at)
-    lo = _number(table, "min", at)
-    hi = _number(table, "max", at)
-    threshold = _number(table, "threshold", at, required=False)
-    assert lo is not None and hi is not None
+    table = as_table(raw, "value", at)
+    check_keys(table, {"unit", "min", "max", "threshold"}, at)
+    unit = get_text(table, "unit", at)
+    lo = get_number(table, "min", at, to_float=True)
+    hi = get_number(table, "max", at, to_float=True)
+    threshold = get_optional_number(table, "threshold", at, to_float=True)
     if not lo < hi:
         raise at.error(f"min {lo:g} must be less than max {hi:g}")
     if threshold is not None and not lo <= threshold <= hi:
@@ -469,7 +349,7 @@ def _value_spec(raw: object, at: _Entry) -> ValueSpec:
 def _weights(
     raw: object, categories: Mapping[str, Category], roles: Mapping[str, int], at: _Entry
 ) -> dict[str, str]:
-    table = _table(raw, "weights", at)
+    table = as_table(raw, "weights", at)
     out: dict[str, str] = {}
     for cat, role in table.items():
         if cat not in categories:
@@ -486,30 +366,30 @@ def _indicator(
     role_weights: Mapping[str, int],
     at: _Entry,
 ) -> Indicator:
-    code = _code(raw, "code", at)
+    code = get_code(raw, "code", at)
     at = _Entry(at.src, f"indicator {code!r}")
-    _keys(raw, _INDICATOR_KEYS, at)
-    name = _text(raw, "name", at)
-    how = _str(raw, "how", at)
-    group = _code(raw, "group", at)
-    has_result = _bool(raw, "has_result", at)
-    sides = _strs(raw, "sides", at, ())
+    check_keys(raw, _INDICATOR_KEYS, at)
+    name = get_text(raw, "name", at)
+    how = get_str(raw, "how", at)
+    group = get_code(raw, "group", at)
+    has_result = get_bool(raw, "has_result", at)
+    sides = get_strs(raw, "sides", at, ())
     for side in sides:
         if side not in SIDE_VALUES:
             raise at.error(f"side {side!r} is not one of {', '.join(SIDE_VALUES)}")
     if len(set(sides)) != len(sides):
         raise at.error("sides are listed twice")
-    side_meaning = _str(raw, "side_meaning", at, "")
+    side_meaning = get_str(raw, "side_meaning", at, "")
     if sides and not side_meaning.strip():
         raise at.error("'side_meaning' is required when sides are recorded")
     value = _value_spec(raw["value"], at) if "value" in raw else None
-    has_level = _bool(raw, "has_level", at, False)
-    has_line = _bool(raw, "has_line", at, False)
-    has_area = _bool(raw, "has_area", at, False)
-    has_organ = _bool(raw, "has_organ", at, False)
-    multiple = _bool(raw, "multiple", at, False)
+    has_level = get_bool(raw, "has_level", at, False)
+    has_line = get_bool(raw, "has_line", at, False)
+    has_area = get_bool(raw, "has_area", at, False)
+    has_organ = get_bool(raw, "has_organ", at, False)
+    multiple = get_bool(raw, "multiple", at, False)
     roles = _weights(raw.get("weights", {}), categories, role_weights, at)
-    shortcut = _str(raw, "shortcut", at, "")
+    shortcut = get_str(raw, "shortcut", at, "")
     bad_key = len(shortcut) != 1 or not "a" <= shortcut <= "z" or shortcut in RESERVED_SHORTCUTS
     if shortcut and bad_key:
         raise at.error(
@@ -550,31 +430,31 @@ def _categories(
     doc: Mapping[str, Any], src: str
 ) -> tuple[dict[str, Category], dict[str, int], dict[str, int]]:
     at = _Entry(src)
-    _keys(doc, {"version", "rule", "weights", "categories"}, at)
+    check_keys(doc, {"version", "rule", "weights", "categories"}, at)
     rule_at = at.sub("rule")
-    rule = _table(doc.get("rule"), "[rule]", rule_at) if "rule" in doc else {}
+    rule = as_table(doc.get("rule"), "[rule]", rule_at) if "rule" in doc else {}
     thresholds = _rule(rule, {"support_score": None, "lead": None}, rule_at)
 
     w_at = at.sub("weights")
-    wtable = _table(doc.get("weights"), "[weights]", w_at) if "weights" in doc else {}
-    _keys(wtable, set(ROLES), w_at)
+    wtable = as_table(doc.get("weights"), "[weights]", w_at) if "weights" in doc else {}
+    check_keys(wtable, set(ROLES), w_at)
     role_weights: dict[str, int] = {}
     for role in ROLES:
-        role_weights[role] = _int(wtable, role, w_at, -10, 10)
+        role_weights[role] = get_int(wtable, role, w_at, between=(-10, 10))
     if not role_weights["P"] > 0 or not role_weights["S"] > 0 or not role_weights["A"] < 0:
         raise w_at.error("P and S must be positive and A negative")
 
     categories: dict[str, Category] = {}
-    for i, raw in enumerate(_list_of_tables(doc.get("categories", []), "categories", at), 1):
+    for i, raw in enumerate(as_tables(doc.get("categories", []), "categories", at), 1):
         c_at = at.sub(f"category {i}")
-        code = _code(raw, "code", c_at)
+        code = get_code(raw, "code", c_at)
         c_at = _Entry(src, f"category {code!r}")
-        _keys(raw, {"code", "name", "description", "signs"}, c_at)
+        check_keys(raw, {"code", "name", "description", "signs"}, c_at)
         if code in categories:
             raise c_at.error("duplicate category code")
         categories[code] = Category(
-            code=code, name=_text(raw, "name", c_at), description=_str(raw, "description", c_at, ""),
-            signs=_str(raw, "signs", c_at, ""),
+            code=code, name=get_text(raw, "name", c_at), description=get_str(raw, "description", c_at, ""),
+            signs=get_str(raw, "signs", c_at, ""),
         )  # fmt: skip
     if not categories:
         raise at.error("no categories defined")
@@ -582,10 +462,10 @@ def _categories(
 
 
 def _rule(table: Mapping[str, Any], base: Mapping[str, int | None], at: _Entry) -> dict[str, int]:
-    _keys(table, {"support_score", "lead"}, at)
+    check_keys(table, {"support_score", "lead"}, at)
     out: dict[str, int] = {}
     for key, default in base.items():
-        out[key] = _int(table, key, at, 1, 100, default)
+        out[key] = get_int(table, key, at, default, between=(1, 100))
     return out
 
 
@@ -631,36 +511,36 @@ def _protocol(
             raise at(key).error(f"{key} names {code!r}, which records no left/right side")
         return code
 
-    position = _str(table_of("position"), "position", at("position"))
+    position = get_str(table_of("position"), "position", at("position"))
     if position not in POSITIONS:
         raise at("position").error(f"position {position!r} must be prone or supine")
-    verified = _bool(table_of("verified"), "verified", at("verified"))
-    short_side_from = _strs(table_of("short_side_from"), "short_side_from", at("short_side_from"))
+    verified = get_bool(table_of("verified"), "verified", at("verified"))
+    short_side_from = get_strs(table_of("short_side_from"), "short_side_from", at("short_side_from"))
     if not short_side_from:
         raise at("short_side_from").error("'short_side_from' must name at least one leg check")
     for code in short_side_from:
         leg_check(code, "short_side_from")
-    needs = leg_check(_str(table_of("needs"), "needs", at("needs")), "needs")
+    needs = leg_check(get_str(table_of("needs"), "needs", at("needs")), "needs")
 
     blocks: list[BlockTemplate] = []
     b_at = at("blocks")
-    raw_blocks = _list_of_tables(fields["blocks"][1], "blocks", b_at) if "blocks" in fields else []
+    raw_blocks = as_tables(fields["blocks"][1], "blocks", b_at) if "blocks" in fields else []
     for i, raw in enumerate(raw_blocks, 1):
         bat = b_at.sub(f"block {i}")
-        _keys(raw, {"landmark", "leg", "angle_deg", "orientation", "order"}, bat)
-        landmark = _str(raw, "landmark", bat)
+        check_keys(raw, {"landmark", "leg", "angle_deg", "orientation", "order"}, bat)
+        landmark = get_str(raw, "landmark", bat)
         if landmark not in LANDMARKS:
             raise bat.error(f"landmark {landmark!r} is not one of {', '.join(LANDMARKS)}")
-        leg = _str(raw, "leg", bat)
+        leg = get_str(raw, "leg", bat)
         if leg not in ("short", "long"):
             raise bat.error(f"leg {leg!r} must be short or long")
         blocks.append(
             BlockTemplate(
                 landmark=landmark,
                 leg=leg,
-                angle_deg=_int(raw, "angle_deg", bat, 0, 90),
-                orientation=_text(raw, "orientation", bat),
-                order=_int(raw, "order", bat, 1, 20, i),
+                angle_deg=get_int(raw, "angle_deg", bat, between=(0, 90)),
+                orientation=get_text(raw, "orientation", bat),
+                order=get_int(raw, "order", bat, i, between=(1, 20)),
             )
         )
     orders = [b.order for b in blocks]
@@ -668,7 +548,7 @@ def _protocol(
         raise b_at.error("two blocks have the same order")
     blocks.sort(key=lambda b: b.order)
 
-    recheck = _strs(table_of("recheck"), "recheck", at("recheck"))
+    recheck = get_strs(table_of("recheck"), "recheck", at("recheck"))
     for code in recheck:
         if code not in indicators:
             raise at("recheck").error(f"recheck names {code!r}, which is not in the catalogue")
@@ -680,61 +560,61 @@ def _protocol(
         short_side_from=short_side_from,
         needs=needs,
         blocks=tuple(blocks),
-        duration_s=_int(table_of("duration_s"), "duration_s", at("duration_s"), 1, 3600),
-        duration_note=_str(table_of("duration_note"), "duration_note", at("duration_note"), ""),
-        breathing=_str(table_of("breathing"), "breathing", at("breathing"), ""),
-        before=_strs(table_of("before"), "before", at("before"), ()),
-        during=_strs(table_of("during"), "during", at("during"), ()),
-        contacts=_strs(table_of("contacts"), "contacts", at("contacts"), ()),
+        duration_s=get_int(table_of("duration_s"), "duration_s", at("duration_s"), between=(1, 3600)),
+        duration_note=get_str(table_of("duration_note"), "duration_note", at("duration_note"), ""),
+        breathing=get_str(table_of("breathing"), "breathing", at("breathing"), ""),
+        before=get_strs(table_of("before"), "before", at("before"), ()),
+        during=get_strs(table_of("during"), "during", at("during"), ()),
+        contacts=get_strs(table_of("contacts"), "contacts", at("contacts"), ()),
         recheck=recheck,
-        adjuncts=_strs(table_of("adjuncts"), "adjuncts", at("adjuncts"), ()),
-        stop_criteria=_strs(table_of("stop_criteria"), "stop_criteria", at("stop_criteria"), ()),
-        notes=_strs(table_of("notes"), "notes", at("notes"), ()),
-        source=_str(table_of("source"), "source", at("source"), ""),
+        adjuncts=get_strs(table_of("adjuncts"), "adjuncts", at("adjuncts"), ()),
+        stop_criteria=get_strs(table_of("stop_criteria"), "stop_criteria", at("stop_criteria"), ()),
+        notes=get_strs(table_of("notes"), "notes", at("notes"), ()),
+        source=get_str(table_of("source"), "source", at("source"), ""),
     )
 
 
 def _variant(code: str, raw: object, src: str) -> ProtocolVariant:
     at = _Entry(src, f"variant {code!r}")
-    table = _table(raw, "a variant", at)
-    _keys(table, {"name", "requires", "steps_before", "notes", "prone_equipment", "prone_notes"}, at)
-    requires = _strs(table, "requires", at, ())
+    table = as_table(raw, "a variant", at)
+    check_keys(table, {"name", "requires", "steps_before", "notes", "prone_equipment", "prone_notes"}, at)
+    requires = get_strs(table, "requires", at, ())
     for item in requires:
-        if not _CODE.match(item):
+        if not CODE.match(item):
             raise at.error(f"requires {item!r} is not a code")
     return ProtocolVariant(
         code=code,
-        name=_text(table, "name", at),
+        name=get_text(table, "name", at),
         requires=requires,
-        steps_before=_strs(table, "steps_before", at, ()),
-        notes=_strs(table, "notes", at, ()),
-        prone_equipment=_strs(table, "prone_equipment", at, ()),
-        prone_notes=_strs(table, "prone_notes", at, ()),
+        steps_before=get_strs(table, "steps_before", at, ()),
+        notes=get_strs(table, "notes", at, ()),
+        prone_equipment=get_strs(table, "prone_equipment", at, ()),
+        prone_notes=get_strs(table, "prone_notes", at, ()),
     )
 
 
 def _cmrt(raw: Mapping[str, Any], at: _Entry) -> CmrtReflex:
-    _keys(raw, {"level", "organ", "variant", "source"}, at)
+    check_keys(raw, {"level", "organ", "variant", "source"}, at)
     variant = raw.get("variant")
     if variant is not None and (not isinstance(variant, str) or not variant.strip()):
         raise at.error("'variant' must be a non-empty string")
     return CmrtReflex(
-        level=_level(_str(raw, "level", at), at),
-        organ=_text(raw, "organ", at),
+        level=_level(get_str(raw, "level", at), at),
+        organ=get_text(raw, "organ", at),
         variant=variant,
-        source=_str(raw, "source", at, ""),
+        source=get_str(raw, "source", at, ""),
     )
 
 
 def _fibre(raw: Mapping[str, Any], at: _Entry) -> FibreLink:
-    _keys(raw, {"line", "area", "level", "organ", "source"}, at)
+    check_keys(raw, {"line", "area", "level", "organ", "source"}, at)
     level = _level(raw["level"], at) if "level" in raw else None
     return FibreLink(
-        line=_int(raw, "line", at, 1, 3),
-        area=_int(raw, "area", at, 1, 7),
+        line=get_int(raw, "line", at, between=(1, 3)),
+        area=get_int(raw, "area", at, between=(1, 7)),
         level=level,
-        organ=_text(raw, "organ", at),
-        source=_str(raw, "source", at, ""),
+        organ=get_text(raw, "organ", at),
+        source=get_str(raw, "source", at, ""),
     )
 
 
@@ -762,7 +642,7 @@ def load_kb(override_path: str | Path | None = None, *, data_dir: str | Path | N
     Raises KnowledgeBaseError naming the file, the entry and the reason.
     """
     directory = Path(data_dir) if data_dir is not None else DATA_DIR
-    docs = {name: _read_toml(directory / name, name) for name in _FILES}
+    docs = {name: read_toml(directory / name, _Entry(name)) for name in _FILES}
     for name, doc in docs.items():
         _check_version(doc, name)
 
@@ -778,14 +658,14 @@ def load_kb(override_path: str | Path | None = None, *, data_dir: str | Path | N
             raise KnowledgeBaseError(
                 f"{osrc}: cannot read the override file: {exc.strerror or exc}"
             ) from None
-        override = _parse_toml(data, osrc)
+        override = parse_toml(data, _Entry(osrc))
         oat = _Entry(osrc)
-        _keys(override, _OVERRIDE_KEYS, oat)
-        override_name = _str(override, "name", oat)
+        check_keys(override, _OVERRIDE_KEYS, oat)
+        override_name = get_str(override, "name", oat)
         if not _OVERRIDE_NAME.match(override_name):
             raise oat.error(f"name {override_name!r} must be letters, digits, '-', '_' or '.'")
         if "base_version" in override:
-            base = _str(override, "base_version", oat)
+            base = get_str(override, "base_version", oat)
             if base != BASE_VERSION:
                 raise oat.error(
                     f"base_version {base!r} does not match the knowledge version {BASE_VERSION!r}"
@@ -796,23 +676,21 @@ def load_kb(override_path: str | Path | None = None, *, data_dir: str | Path | N
     categories, thresholds, role_weights = _categories(docs["categories.toml"], "categories.toml")
     if "rule" in override:
         rat = _Entry(osrc, "rule")
-        thresholds = _rule(_table(override["rule"], "[rule]", rat), thresholds, rat)
+        thresholds = _rule(as_table(override["rule"], "[rule]", rat), thresholds, rat)
 
     # indicators and groups -------------------------------------------------------------------------------
     ind_doc = docs["indicators.toml"]
-    _keys(ind_doc, {"version", "groups", "indicators"}, _Entry("indicators.toml"))
+    check_keys(ind_doc, {"version", "groups", "indicators"}, _Entry("indicators.toml"))
     group_entries: list[tuple[str, dict[str, Any]]] = [
         ("indicators.toml", g)
-        for g in _list_of_tables(ind_doc.get("groups", []), "groups", _Entry("indicators.toml"))
+        for g in as_tables(ind_doc.get("groups", []), "groups", _Entry("indicators.toml"))
     ]
-    group_entries += [(osrc, g) for g in _list_of_tables(override.get("groups", []), "groups", _Entry(osrc))]
+    group_entries += [(osrc, g) for g in as_tables(override.get("groups", []), "groups", _Entry(osrc))]
     ind_entries: list[tuple[str, dict[str, Any]]] = [
         ("indicators.toml", r)
-        for r in _list_of_tables(ind_doc.get("indicators", []), "indicators", _Entry("indicators.toml"))
+        for r in as_tables(ind_doc.get("indicators", []), "indicators", _Entry("indicators.toml"))
     ]
-    ind_entries += [
-        (osrc, r) for r in _list_of_tables(override.get("indicators", []), "indicators", _Entry(osrc))
-    ]
+    ind_entries += [(osrc, r) for r in as_tables(override.get("indicators", []), "indicators", _Entry(osrc))]
 
     indicators: dict[str, Indicator] = {}
     origin: dict[str, str] = {}
@@ -824,13 +702,13 @@ def load_kb(override_path: str | Path | None = None, *, data_dir: str | Path | N
         indicators[ind.code] = ind
         origin[ind.code] = src
 
-    changes = _table(override.get("indicator_changes", {}), "[indicator_changes]", _Entry(osrc))
+    changes = as_table(override.get("indicator_changes", {}), "[indicator_changes]", _Entry(osrc))
     for code, change in changes.items():
         cat_ = _Entry(osrc, f"indicator_changes {code!r}")
         if code not in indicators:
             raise cat_.error(f"indicator {code!r} is not in the catalogue")
-        fields = _table(change, f"[indicator_changes.{code}]", cat_)
-        _keys(fields, _INDICATOR_CHANGE_KEYS, cat_)
+        fields = as_table(change, f"[indicator_changes.{code}]", cat_)
+        check_keys(fields, _INDICATOR_CHANGE_KEYS, cat_)
         raw = _indicator_as_raw(indicators[code])
         raw.update(fields)
         indicators[code] = _indicator(raw, categories, role_weights, _Entry(osrc, f"indicator {code!r}"))
@@ -850,12 +728,12 @@ def load_kb(override_path: str | Path | None = None, *, data_dir: str | Path | N
     placed: dict[str, str] = {}
     for i, (src, raw) in enumerate(group_entries, 1):
         gat = _Entry(src, f"group {i}")
-        gcode = _code(raw, "code", gat)
+        gcode = get_code(raw, "code", gat)
         gat = _Entry(src, f"group {gcode!r}")
-        _keys(raw, {"code", "title", "indicators"}, gat)
+        check_keys(raw, {"code", "title", "indicators"}, gat)
         if gcode in groups:
             raise gat.error("duplicate group code")
-        members = list(_strs(raw, "indicators", gat, ()))
+        members = list(get_strs(raw, "indicators", gat, ()))
         for code in members:
             if code not in indicators:
                 raise gat.error(f"names unknown indicator {code!r}")
@@ -864,7 +742,7 @@ def load_kb(override_path: str | Path | None = None, *, data_dir: str | Path | N
             if indicators[code].group != gcode:
                 raise gat.error(f"indicator {code!r} says its group is {indicators[code].group!r}")
             placed[code] = gcode
-        groups[gcode] = (_text(raw, "title", gat), members)
+        groups[gcode] = (get_text(raw, "title", gat), members)
     for code, ind in indicators.items():
         if ind.group not in groups:
             raise _Entry(origin[code], f"indicator {code!r}").error(f"unknown group {ind.group!r}")
@@ -879,9 +757,9 @@ def load_kb(override_path: str | Path | None = None, *, data_dir: str | Path | N
     # protocols and variants ------------------------------------------------------------------------------
     p_doc = docs["protocols.toml"]
     pat = _Entry("protocols.toml")
-    _keys(p_doc, {"version", "protocols", "variants"}, pat)
-    raw_protocols = _table(p_doc.get("protocols", {}), "[protocols]", pat)
-    o_protocols = _table(override.get("protocols", {}), "[protocols]", _Entry(osrc))
+    check_keys(p_doc, {"version", "protocols", "variants"}, pat)
+    raw_protocols = as_table(p_doc.get("protocols", {}), "[protocols]", pat)
+    o_protocols = as_table(override.get("protocols", {}), "[protocols]", _Entry(osrc))
     protocols: dict[str, ProtocolTemplate] = {}
     for cat in list(raw_protocols) + [c for c in o_protocols if c not in raw_protocols]:
         if cat not in categories:
@@ -889,12 +767,12 @@ def load_kb(override_path: str | Path | None = None, *, data_dir: str | Path | N
             raise _Entry(src, f"protocol {cat!r}").error(f"unknown category {cat!r}")
         if cat not in raw_protocols:
             raise _Entry(osrc, f"protocol {cat!r}").error("no default protocol to change")
-        ptable = _table(raw_protocols[cat], f"[protocols.{cat}]", pat.sub(f"protocol {cat!r}"))
-        _keys(ptable, _PROTOCOL_KEYS, _Entry("protocols.toml", f"protocol {cat!r}"))
+        ptable = as_table(raw_protocols[cat], f"[protocols.{cat}]", pat.sub(f"protocol {cat!r}"))
+        check_keys(ptable, _PROTOCOL_KEYS, _Entry("protocols.toml", f"protocol {cat!r}"))
         pfields: dict[str, tuple[str, Any]] = {k: ("protocols.toml", v) for k, v in ptable.items()}
         if cat in o_protocols:
-            ochange = _table(o_protocols[cat], f"[protocols.{cat}]", _Entry(osrc, f"protocol {cat!r}"))
-            _keys(ochange, _PROTOCOL_KEYS, _Entry(osrc, f"protocol {cat!r}"))
+            ochange = as_table(o_protocols[cat], f"[protocols.{cat}]", _Entry(osrc, f"protocol {cat!r}"))
+            check_keys(ochange, _PROTOCOL_KEYS, _Entry(osrc, f"protocol {cat!r}"))
             pfields.update({k: (osrc, v) for k, v in ochange.items()})
         protocols[cat] = _protocol(cat, pfields, indicators)
     for cat in categories:
@@ -902,7 +780,7 @@ def load_kb(override_path: str | Path | None = None, *, data_dir: str | Path | N
             raise pat.error(f"no protocol for category {cat!r}")
 
     variants: dict[str, ProtocolVariant] = {}
-    for vcode, raw in _table(p_doc.get("variants", {}), "[variants]", pat).items():
+    for vcode, raw in as_table(p_doc.get("variants", {}), "[variants]", pat).items():
         variants[vcode] = _variant(vcode, raw, "protocols.toml")
     if "standard" not in variants:
         raise pat.error("variant 'standard' is missing")
@@ -910,14 +788,14 @@ def load_kb(override_path: str | Path | None = None, *, data_dir: str | Path | N
     # maps ------------------------------------------------------------------------------------------------
     m_doc = docs["maps.toml"]
     mat = _Entry("maps.toml")
-    _keys(m_doc, {"version", "cmrt", "occipital_fibres"}, mat)
+    check_keys(m_doc, {"version", "cmrt", "occipital_fibres"}, mat)
     reflexes: list[CmrtReflex] = []
     links: list[FibreLink] = []
     for src, doc in (("maps.toml", m_doc), (osrc, override)):
-        for i, raw in enumerate(_list_of_tables(doc.get("cmrt", []), "cmrt", _Entry(src)), 1):
+        for i, raw in enumerate(as_tables(doc.get("cmrt", []), "cmrt", _Entry(src)), 1):
             reflexes.append(_cmrt(raw, _Entry(src, f"cmrt entry {i}")))
         for i, raw in enumerate(
-            _list_of_tables(doc.get("occipital_fibres", []), "occipital_fibres", _Entry(src)), 1
+            as_tables(doc.get("occipital_fibres", []), "occipital_fibres", _Entry(src)), 1
         ):
             links.append(_fibre(raw, _Entry(src, f"occipital_fibres entry {i}")))
     cmrt_map: dict[str, tuple[CmrtReflex, ...]] = {}
