@@ -44,12 +44,27 @@ from __future__ import annotations
 import functools
 import math
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
+
+from sotclinic import datafile
+from sotclinic.datafile import (
+    At,
+    as_table,
+    as_tables,
+    check_keys,
+    get_bool,
+    get_code,
+    get_int,
+    get_number,
+    get_optional_number,
+    get_str,
+    get_strs,
+    get_text,
+)
 
 __all__ = [
     "DATA_DIR",
@@ -90,7 +105,6 @@ MISSING_RULES: tuple[str, ...] = ("none", "exclude", "zero")
 NAMED_SCORES: tuple[str, ...] = ("total", "percent")
 RESERVED_COLUMNS: frozenset[str] = frozenset({"risk", "error", "answered", "band"})
 
-_CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 _ITEM = re.compile(r"^q[1-9][0-9]*$")
 
 
@@ -324,124 +338,11 @@ class Instrument:
 # validation helpers
 
 
-class _At:
-    """Where a value comes from: file name + entry, for error messages."""
+class _At(At):
+    """Where a value comes from: file name + entry; its errors are MeasuresDataError."""
 
-    def __init__(self, src: str, entry: str | None = None) -> None:
-        self.src = src
-        self.entry = entry
-
-    def sub(self, entry: str) -> _At:
-        return _At(self.src, entry if self.entry is None else f"{self.entry} {entry}")
-
-    def error(self, reason: str) -> MeasuresDataError:
-        where = f"{self.src}: {self.entry}: " if self.entry else f"{self.src}: "
-        return MeasuresDataError(where + reason)
-
-
-def _type_name(value: object) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a table"
-    return type(value).__name__
-
-
-def _keys(table: Mapping[str, Any], allowed: set[str], at: _At) -> None:
-    unknown = sorted(set(table) - allowed)
-    if unknown:
-        raise at.error(f"unknown key {unknown[0]!r}")
-
-
-def _table(value: object, what: str, at: _At) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise at.error(f"{what} must be a table, got {_type_name(value)}")
-    return value
-
-
-def _tables(value: object, what: str, at: _At) -> list[dict[str, Any]]:
-    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise at.error(f"{what} must be an array of tables")
-    return value
-
-
-def _str(table: Mapping[str, Any], key: str, at: _At, default: str | None = None) -> str:
-    if key not in table:
-        if default is None:
-            raise at.error(f"missing required key {key!r}")
-        return default
-    value = table[key]
-    if not isinstance(value, str):
-        raise at.error(f"{key!r} must be a string, got {_type_name(value)}")
-    return value
-
-
-def _text(table: Mapping[str, Any], key: str, at: _At) -> str:
-    value = _str(table, key, at)
-    if not value.strip():
-        raise at.error(f"{key!r} must not be empty")
-    return value
-
-
-def _bool(table: Mapping[str, Any], key: str, at: _At, default: bool | None = None) -> bool:
-    if key not in table:
-        if default is None:
-            raise at.error(f"missing required key {key!r}")
-        return default
-    value = table[key]
-    if not isinstance(value, bool):
-        raise at.error(f"{key!r} must be true or false, got {_type_name(value)}")
-    return value
-
-
-def _int(table: Mapping[str, Any], key: str, at: _At, default: int | None = None) -> int:
-    if key not in table:
-        if default is None:
-            raise at.error(f"missing required key {key!r}")
-        return default
-    value = table[key]
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise at.error(f"{key!r} must be an integer, got {_type_name(value)}")
-    return value
-
-
-def _number(table: Mapping[str, Any], key: str, at: _At) -> float:
-    if key not in table:
-        raise at.error(f"missing required key {key!r}")
-    value = table[key]
-    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
-        raise at.error(f"{key!r} must be a number, got {_type_name(value)}")
-    return value
-
-
-def _optional_number(table: Mapping[str, Any], key: str, at: _At) -> float | None:
-    return _number(table, key, at) if key in table else None
-
-
-def _strs(table: Mapping[str, Any], key: str, at: _At) -> tuple[str, ...]:
-    if key not in table:
-        return ()
-    value = table[key]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise at.error(f"{key!r} must be a list of strings")
-    return tuple(value)
-
-
-def _code(table: Mapping[str, Any], key: str, at: _At) -> str:
-    value = _str(table, key, at)
-    if not _CODE.match(value):
-        raise at.error(
-            f"{key} {value!r} is not a code (lowercase letters, digits and '_', starting with a letter)"
-        )
-    return value
+    __slots__ = ()
+    error_class = MeasuresDataError
 
 
 def _g(value: float) -> str:
@@ -450,20 +351,12 @@ def _g(value: float) -> str:
 
 def read_toml(path: Path, src: str) -> dict[str, Any]:
     """Read and parse a TOML file; MeasuresDataError naming ``src`` when it cannot."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise MeasuresDataError(f"{src}: cannot read the file: {exc.strerror or exc}") from None
-    return parse_toml(data, src)
+    return datafile.read_toml(path, _At(src), allow_bom=True)
 
 
 def parse_toml(data: bytes, src: str) -> dict[str, Any]:
-    try:
-        return tomllib.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise MeasuresDataError(f"{src}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise MeasuresDataError(f"{src}: not valid TOML: {exc}") from None
+    """Parse TOML (a leading byte-order mark is skipped); MeasuresDataError naming ``src`` when it cannot."""
+    return datafile.parse_toml(data, _At(src), allow_bom=True)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -499,22 +392,22 @@ _TOP_KEYS = {
 
 def _response_set(code: str, raw: object, at: _At) -> ResponseSet:
     at = at.sub(f"responses {code!r}")
-    table = _table(raw, f"[responses.{code}]", at)
-    _keys(table, {"options", "min", "max", "step", "min_label", "max_label"}, at)
+    table = as_table(raw, f"[responses.{code}]", at)
+    check_keys(table, {"options", "min", "max", "step", "min_label", "max_label"}, at)
     if "options" in table:
         for key in ("min", "max", "step"):
             if key in table:
                 raise at.error(f"give either 'options' or min/max/step, not both ({key!r})")
         options: list[Option] = []
-        for i, raw_opt in enumerate(_tables(table["options"], "options", at), 1):
+        for i, raw_opt in enumerate(as_tables(table["options"], "options", at), 1):
             oat = at.sub(f"option {i}")
-            _keys(raw_opt, {"value", "label", "points"}, oat)
-            value = _int(raw_opt, "value", oat)
+            check_keys(raw_opt, {"value", "label", "points"}, oat)
+            value = get_int(raw_opt, "value", oat)
             options.append(
                 Option(
                     value=value,
-                    label=_text(raw_opt, "label", oat),
-                    points=_int(raw_opt, "points", oat, value),
+                    label=get_text(raw_opt, "label", oat),
+                    points=get_int(raw_opt, "points", oat, value),
                 )
             )
         if len(options) < 2:
@@ -528,10 +421,10 @@ def _response_set(code: str, raw: object, at: _At) -> ResponseSet:
             min=values[0],
             max=values[-1],
             step=0,
-            min_label=_str(table, "min_label", at, ""),
-            max_label=_str(table, "max_label", at, ""),
+            min_label=get_str(table, "min_label", at, ""),
+            max_label=get_str(table, "max_label", at, ""),
         )
-    lo, hi, step = _int(table, "min", at), _int(table, "max", at), _int(table, "step", at, 1)
+    lo, hi, step = get_int(table, "min", at), get_int(table, "max", at), get_int(table, "step", at, 1)
     if not lo < hi:
         raise at.error(f"min {lo} must be less than max {hi}")
     if step < 1 or (hi - lo) % step:
@@ -542,8 +435,8 @@ def _response_set(code: str, raw: object, at: _At) -> ResponseSet:
         min=lo,
         max=hi,
         step=step,
-        min_label=_str(table, "min_label", at, ""),
-        max_label=_str(table, "max_label", at, ""),
+        min_label=get_str(table, "min_label", at, ""),
+        max_label=get_str(table, "max_label", at, ""),
     )
 
 
@@ -568,14 +461,14 @@ def _score_def(
     missing: MissingRule,
     at: _At,
 ) -> ScoreDef:
-    code = _code(raw, "code", at)
+    code = get_code(raw, "code", at)
     at = _At(at.src, f"score {code!r}")
-    _keys(raw, {"code", "label", "method", "items", "components", "max_missing", "min", "max"}, at)
+    check_keys(raw, {"code", "label", "method", "items", "components", "max_missing", "min", "max"}, at)
     if code in RESERVED_COLUMNS:
         raise at.error(f"{code!r} is reserved for another output column")
     if code in earlier:
         raise at.error("duplicate score code")
-    method = _str(raw, "method", at)
+    method = get_str(raw, "method", at)
     if method not in METHODS:
         raise at.error(f"method {method!r} is not one of {', '.join(METHODS)}")
     components: tuple[ScoreDef, ...] = ()
@@ -583,7 +476,7 @@ def _score_def(
     if method == "mean_of_scores":
         if "items" in raw or "max_missing" in raw:
             raise at.error("mean_of_scores takes 'components', not 'items' or 'max_missing'")
-        names = _strs(raw, "components", at)
+        names = get_strs(raw, "components", at, ())
         if len(names) < 2:
             raise at.error("mean_of_scores needs at least two components")
         for name in names:
@@ -593,7 +486,7 @@ def _score_def(
     else:
         if "components" in raw:
             raise at.error("'components' is only for mean_of_scores")
-        score_items = _strs(raw, "items", at) if "items" in raw else tuple(items)
+        score_items = get_strs(raw, "items", at, ()) if "items" in raw else tuple(items)
         if not score_items:
             raise at.error("'items' must not be empty")
         for item in score_items:
@@ -605,12 +498,12 @@ def _score_def(
             raise at.error(f"method {method!r} cannot be combined with the missing rule 'zero'")
     max_missing: int | None = None
     if "max_missing" in raw:
-        max_missing = _int(raw, "max_missing", at)
+        max_missing = get_int(raw, "max_missing", at)
         if not 0 <= max_missing < len(score_items):
             raise at.error(f"max_missing {max_missing} must be between 0 and {len(score_items) - 1}")
         if missing.rule == "none":
             raise at.error("max_missing needs the missing rule 'exclude' or 'zero'")
-    lo, hi = _number(raw, "min", at), _number(raw, "max", at)
+    lo, hi = get_number(raw, "min", at), get_number(raw, "max", at)
     want_lo, want_hi = _score_range(method, tuple(items[i] for i in score_items), components)
     if (lo, hi) != (want_lo, want_hi):
         raise at.error(
@@ -618,7 +511,7 @@ def _score_def(
         )
     return ScoreDef(
         code=code,
-        label=_text(raw, "label", at),
+        label=get_text(raw, "label", at),
         method=method,
         items=score_items,
         components=tuple(c.code for c in components),
@@ -631,9 +524,9 @@ def _score_def(
 
 def _missing(raw: object, n_items: int, at: _At) -> MissingRule:
     at = at.sub("missing")
-    table = _table(raw, "[missing]", at)
-    _keys(table, {"rule", "min_answered", "description", "source"}, at)
-    rule = _str(table, "rule", at)
+    table = as_table(raw, "[missing]", at)
+    check_keys(table, {"rule", "min_answered", "description", "source"}, at)
+    rule = get_str(table, "rule", at)
     if rule not in MISSING_RULES:
         raise at.error(f"rule {rule!r} is not one of {', '.join(MISSING_RULES)}")
     if rule == "none":
@@ -641,39 +534,39 @@ def _missing(raw: object, n_items: int, at: _At) -> MissingRule:
             raise at.error("rule 'none' needs every item: leave out 'min_answered'")
         min_answered = n_items
     else:
-        min_answered = _int(table, "min_answered", at, 1)
+        min_answered = get_int(table, "min_answered", at, 1)
         if not 1 <= min_answered <= n_items:
             raise at.error(f"min_answered {min_answered} must be between 1 and {n_items}")
     return MissingRule(
         rule=rule,
         min_answered=min_answered,
-        description=_text(table, "description", at),
-        source=_str(table, "source", at, ""),
+        description=get_text(table, "description", at),
+        source=get_str(table, "source", at, ""),
     )
 
 
 def _bands(raw: object, scores: Mapping[str, ScoreDef], at: _At) -> Bands:
     at = at.sub("bands")
-    table = _table(raw, "[bands]", at)
-    _keys(table, {"score", "source", "levels"}, at)
-    score = _str(table, "score", at)
+    table = as_table(raw, "[bands]", at)
+    check_keys(table, {"score", "source", "levels"}, at)
+    score = get_str(table, "score", at)
     if score not in scores:
         raise at.error(f"score {score!r} is not a score of this instrument")
     levels: list[Band] = []
     previous = -math.inf
     seen: set[str] = set()
-    raw_levels = _tables(table.get("levels", []), "levels", at)
+    raw_levels = as_tables(table.get("levels", []), "levels", at)
     if len(raw_levels) < 2:
         raise at.error("needs at least two levels")
     for i, raw_band in enumerate(raw_levels, 1):
         bat = at.sub(f"level {i}")
-        code = _code(raw_band, "code", bat)
+        code = get_code(raw_band, "code", bat)
         bat = at.sub(f"level {code!r}")
-        _keys(raw_band, {"code", "label", "upto", "below"}, bat)
+        check_keys(raw_band, {"code", "label", "upto", "below"}, bat)
         if code in seen:
             raise bat.error("duplicate band code")
         seen.add(code)
-        below, upto = _optional_number(raw_band, "below", bat), _optional_number(raw_band, "upto", bat)
+        below, upto = get_optional_number(raw_band, "below", bat), get_optional_number(raw_band, "upto", bat)
         last = i == len(raw_levels)
         if below is not None and upto is not None:
             raise bat.error("give 'upto' or 'below', not both")
@@ -688,75 +581,77 @@ def _bands(raw: object, scores: Mapping[str, ScoreDef], at: _At) -> Bands:
             if not scores[score].min <= bound <= scores[score].max:
                 raise bat.error(f"bound {_g(bound)} is outside the score's range")
             previous = bound
-        levels.append(Band(code=code, label=_text(raw_band, "label", bat), below=below, upto=upto))
-    return Bands(score=score, levels=tuple(levels), source=_text(table, "source", at))
+        levels.append(Band(code=code, label=get_text(raw_band, "label", bat), below=below, upto=upto))
+    return Bands(score=score, levels=tuple(levels), source=get_text(table, "source", at))
 
 
 def _threshold(raw: object, name: str, scores: Mapping[str, ScoreDef], at: _At) -> Threshold:
     at = at.sub(name)
-    table = _table(raw, f"[{name}]", at)
-    _keys(table, {"score", "at_most", "source"}, at)
-    score = _str(table, "score", at, "total")
+    table = as_table(raw, f"[{name}]", at)
+    check_keys(table, {"score", "at_most", "source"}, at)
+    score = get_str(table, "score", at, "total")
     if score not in scores:
         raise at.error(f"score {score!r} is not a score of this instrument")
-    return Threshold(score=score, at_most=_number(table, "at_most", at), source=_text(table, "source", at))
+    return Threshold(
+        score=score, at_most=get_number(table, "at_most", at), source=get_text(table, "source", at)
+    )
 
 
 def _instrument(doc: dict[str, Any], src: str, expected_code: str) -> Instrument:
     top = _At(src)
-    _keys(doc, _TOP_KEYS, top)
-    code = _code(doc, "code", top)
+    check_keys(doc, _TOP_KEYS, top)
+    code = get_code(doc, "code", top)
     if code != expected_code:
         raise top.error(f"code {code!r} differs from the file name (expected {expected_code!r})")
-    direction = _str(doc, "direction", top)
+    direction = get_str(doc, "direction", top)
     if direction not in DIRECTIONS:
         raise top.error(f"direction {direction!r} is not one of {', '.join(DIRECTIONS)}")
-    ship_text = _bool(doc, "ship_text", top)
+    ship_text = get_bool(doc, "ship_text", top)
 
     # licence ---------------------------------------------------------------------------------------------
     lat = top.sub("licence")
-    ltable = _table(doc.get("licence"), "[licence]", lat)
-    _keys(ltable, {"holder", "terms"}, lat)
-    licence = Licence(holder=_text(ltable, "holder", lat), terms=_text(ltable, "terms", lat))
+    ltable = as_table(doc.get("licence"), "[licence]", lat)
+    check_keys(ltable, {"holder", "terms"}, lat)
+    licence = Licence(holder=get_text(ltable, "holder", lat), terms=get_text(ltable, "terms", lat))
 
     loinc_at = top.sub("loinc")
-    loinc_raw = _table(doc.get("loinc", {}), "[loinc]", loinc_at)
-    _keys(loinc_raw, {"panel", "score", "note"}, loinc_at)
-    loinc = {key: _text(loinc_raw, key, loinc_at) for key in loinc_raw}
+    loinc_raw = as_table(doc.get("loinc", {}), "[loinc]", loinc_at)
+    check_keys(loinc_raw, {"panel", "score", "note"}, loinc_at)
+    loinc = {key: get_text(loinc_raw, key, loinc_at) for key in loinc_raw}
 
     # responses and items ---------------------------------------------------------------------------------
     rat = top.sub("responses")
     sets = {
         name: _response_set(name, raw, top)
-        for name, raw in _table(doc.get("responses"), "[responses]", rat).items()
+        for name, raw in as_table(doc.get("responses"), "[responses]", rat).items()
     }
     if not sets:
         raise rat.error("needs at least one response set")
-    reversed_codes = _strs(doc, "reversed", top)
-    raw_items = _tables(doc.get("items"), "items", top)
+    reversed_codes = get_strs(doc, "reversed", top, ())
+    raw_items = as_tables(doc.get("items"), "items", top)
     if not raw_items:
         raise top.error("needs at least one item")
     items: dict[str, Item] = {}
     for i, raw in enumerate(raw_items, 1):
         iat = top.sub(f"item {i}")
-        item_code = _str(raw, "code", iat)
+        item_code = get_str(raw, "code", iat)
         if item_code != f"q{i}":
             raise iat.error(f"code {item_code!r} out of order: items are q1 … qN in the published order")
         iat = top.sub(f"item {item_code!r}")
-        _keys(raw, {"code", "label", "text", "responses"}, iat)
-        set_name = _str(raw, "responses", iat, "default")
+        check_keys(raw, {"code", "label", "text", "responses"}, iat)
+        set_name = get_str(raw, "responses", iat, "default")
         if set_name not in sets:
             raise iat.error(f"response set {set_name!r} is not defined under [responses]")
         text: str | None = None
         if "text" in raw:
             if not ship_text:
                 raise iat.error("item text is shipped only for instruments with ship_text = true")
-            text = _text(raw, "text", iat)
+            text = get_text(raw, "text", iat)
         elif ship_text:
             raise iat.error("'text' is required: this instrument ships our own wording")
         items[item_code] = Item(
             code=item_code,
-            label=_text(raw, "label", iat),
+            label=get_text(raw, "label", iat),
             text=text,
             responses=sets[set_name],
             reversed=item_code in reversed_codes,
@@ -768,31 +663,31 @@ def _instrument(doc: dict[str, Any], src: str, expected_code: str) -> Instrument
     if "instructions" in doc:
         if not ship_text:
             raise top.error("instructions are shipped only for instruments with ship_text = true")
-        instructions = _text(doc, "instructions", top)
+        instructions = get_text(doc, "instructions", top)
 
     # the missing rule and the scores ---------------------------------------------------------------------
     missing = _missing(doc.get("missing"), len(items), top)
     scores: dict[str, ScoreDef] = {}
-    for i, raw in enumerate(_tables(doc.get("scores"), "scores", top), 1):
+    for i, raw in enumerate(as_tables(doc.get("scores"), "scores", top), 1):
         sdef = _score_def(raw, items, scores, missing, top.sub(f"score {i}"))
         scores[sdef.code] = sdef
     if not scores:
         raise top.error("needs at least one score")
-    primary = _str(doc, "primary", top, "total")
+    primary = get_str(doc, "primary", top, "total")
     if primary not in scores:
         raise top.error(f"primary score {primary!r} is not a score of this instrument")
 
     bands = _bands(doc["bands"], scores, top) if "bands" in doc else None
 
     mcids: list[Mcid] = []
-    for i, raw in enumerate(_tables(doc.get("mcid", []), "mcid", top), 1):
+    for i, raw in enumerate(as_tables(doc.get("mcid", []), "mcid", top), 1):
         mat = top.sub(f"mcid {i}")
-        _keys(raw, {"score", "points", "percent", "context", "default", "source", "note"}, mat)
-        score = _str(raw, "score", mat, primary)
+        check_keys(raw, {"score", "points", "percent", "context", "default", "source", "note"}, mat)
+        score = get_str(raw, "score", mat, primary)
         if score not in scores:
             raise mat.error(f"score {score!r} is not a score of this instrument")
-        points = _number(raw, "points", mat)
-        percent = _optional_number(raw, "percent", mat)
+        points = get_number(raw, "points", mat)
+        percent = get_optional_number(raw, "percent", mat)
         if points <= 0 or (percent is not None and not 0 < percent <= 100):
             raise mat.error("points must be positive and percent between 0 and 100")
         mcids.append(
@@ -800,10 +695,10 @@ def _instrument(doc: dict[str, Any], src: str, expected_code: str) -> Instrument
                 score=score,
                 points=points,
                 percent=percent,
-                context=_str(raw, "context", mat, ""),
-                default=_bool(raw, "default", mat, False),
-                source=_text(raw, "source", mat),
-                note=_str(raw, "note", mat, ""),
+                context=get_str(raw, "context", mat, ""),
+                default=get_bool(raw, "default", mat, False),
+                source=get_text(raw, "source", mat),
+                note=get_str(raw, "note", mat, ""),
             )
         )
     for score in scores:
@@ -814,35 +709,37 @@ def _instrument(doc: dict[str, Any], src: str, expected_code: str) -> Instrument
                 raise top.sub("mcid").error(f"several MCIDs for {score!r} need distinct, non-empty contexts")
             if sum(m.default for m in same) != 1:
                 raise top.sub("mcid").error(f"exactly one of the MCIDs for {score!r} must be the default")
-    mcid_note = _str(doc, "mcid_note", top, "")
+    mcid_note = get_str(doc, "mcid_note", top, "")
     if not mcids and not mcid_note.strip():
         raise top.error("no [[mcid]]: give 'mcid_note' saying why (e.g. \"not found\")")
 
     risk: Risk | None = None
     if "risk" in doc:
         kat = top.sub("risk")
-        ktable = _table(doc["risk"], "[risk]", kat)
-        _keys(ktable, {"rules", "otherwise", "source"}, kat)
+        ktable = as_table(doc["risk"], "[risk]", kat)
+        check_keys(ktable, {"rules", "otherwise", "source"}, kat)
         rules: list[RiskRule] = []
-        for i, raw in enumerate(_tables(ktable.get("rules", []), "rules", kat), 1):
+        for i, raw in enumerate(as_tables(ktable.get("rules", []), "rules", kat), 1):
             rr_at = kat.sub(f"rule {i}")
-            _keys(raw, {"level", "score", "at_least"}, rr_at)
-            score = _str(raw, "score", rr_at)
+            check_keys(raw, {"level", "score", "at_least"}, rr_at)
+            score = get_str(raw, "score", rr_at)
             if score not in scores:
                 raise rr_at.error(f"score {score!r} is not a score of this instrument")
             rules.append(
                 RiskRule(
-                    level=_code(raw, "level", rr_at), score=score, at_least=_number(raw, "at_least", rr_at)
+                    level=get_code(raw, "level", rr_at),
+                    score=score,
+                    at_least=get_number(raw, "at_least", rr_at),
                 )
             )
         if not rules:
             raise kat.error("needs at least one rule")
-        otherwise = _code(ktable, "otherwise", kat)
+        otherwise = get_code(ktable, "otherwise", kat)
         levels = (otherwise, *reversed([r.level for r in rules]))
         if len(set(levels)) != len(levels):
             raise kat.error("risk levels must be distinct")
         risk = Risk(
-            rules=tuple(rules), otherwise=otherwise, levels=levels, source=_text(ktable, "source", kat)
+            rules=tuple(rules), otherwise=otherwise, levels=levels, source=get_text(ktable, "source", kat)
         )
 
     named = [c for c in NAMED_SCORES if c in scores]
@@ -850,10 +747,10 @@ def _instrument(doc: dict[str, Any], src: str, expected_code: str) -> Instrument
 
     return Instrument(
         code=code,
-        name=_text(doc, "name", top),
-        version=_text(doc, "version", top),
-        rules_version=_text(doc, "rules_version", top),
-        source=_text(doc, "source", top),
+        name=get_text(doc, "name", top),
+        version=get_text(doc, "version", top),
+        rules_version=get_text(doc, "rules_version", top),
+        source=get_text(doc, "source", top),
         direction="higher_worse" if direction == "higher_worse" else "higher_better",
         ship_text=ship_text,
         instructions=instructions,
@@ -870,7 +767,7 @@ def _instrument(doc: dict[str, Any], src: str, expected_code: str) -> Instrument
         recovered=_threshold(doc["recovered"], "recovered", scores, top) if "recovered" in doc else None,
         loinc=loinc,
         licence=licence,
-        notes=_strs(doc, "notes", top),
+        notes=get_strs(doc, "notes", top, ()),
         file=src,
     )
 
