@@ -94,6 +94,20 @@ def audit_sign_in(
     )
 
 
+def audit_by_system(*, clinic_id: Any, action: Action, detail: dict[str, Any] | None = None) -> AuditEvent:
+    """An audit row for what the server's own command line did to a clinic's data (`sotclinic research-export`):
+    no actor, role "system". Whoever can run commands on the server is not a member of any clinic."""
+    return _append(
+        clinic_id=clinic_id,
+        actor=None,
+        actor_role="system",
+        action=action,
+        patient=None,
+        obj=None,
+        detail=detail,
+    )
+
+
 def _append(
     *,
     clinic_id: Any,
