@@ -109,7 +109,7 @@ def type_name(value: object) -> str:
     return type(value).__name__
 
 
-def check_keys(table: Mapping[str, Any], allowed: set[str], at: At, prefix: str = "") -> None:
+def check_keys(table: Mapping[str, Any], allowed: set[str], at: At, *, prefix: str = "") -> None:
     """Refuse the first (alphabetically) key of ``table`` not in ``allowed``; ``prefix`` starts the reason."""
     unknown = sorted(set(table) - allowed)
     if unknown:

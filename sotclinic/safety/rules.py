@@ -62,15 +62,27 @@ blocking (the blocks act on the pelvis).
 from __future__ import annotations
 
 import functools
-import math
 import operator
 import re
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal, TypeAlias, cast
+
+from sotclinic.datafile import (
+    CODE,
+    At,
+    as_tables,
+    check_keys,
+    get_bool,
+    get_code,
+    get_number,
+    get_str,
+    get_text,
+    read_toml,
+    type_name,
+)
 
 __all__ = [
     "ALL",
@@ -117,7 +129,6 @@ OPS: Mapping[str, Callable[[float, float], bool]] = MappingProxyType(
     {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 )
 
-_CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 _VERSION = re.compile(r"^\S+$")
 
 
@@ -220,32 +231,11 @@ def condition_questions(condition: Condition) -> tuple[str, ...]:
 # validation helpers
 
 
-class _Entry:
-    """Where a value comes from: file + entry, for error messages."""
+class _Entry(At):
+    """Where a value comes from: file + entry; its errors are RedFlagRulesError."""
 
-    def __init__(self, src: str, entry: str | None = None) -> None:
-        self.src = src
-        self.entry = entry
-
-    def error(self, reason: str) -> RedFlagRulesError:
-        where = f"{self.src}: {self.entry}: " if self.entry else f"{self.src}: "
-        return RedFlagRulesError(where + reason)
-
-
-def _type_name(value: object) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a table"
-    return type(value).__name__
+    __slots__ = ()
+    error_class = RedFlagRulesError
 
 
 def _num(value: float) -> str:
@@ -255,71 +245,12 @@ def _num(value: float) -> str:
     return f"{value:g}"
 
 
-def _keys(table: Mapping[str, Any], allowed: set[str], at: _Entry, prefix: str = "") -> None:
-    unknown = sorted(set(table) - allowed)
-    if unknown:
-        raise at.error(f"{prefix}unknown key {unknown[0]!r}")
-
-
-def _list_of_tables(value: object, what: str, at: _Entry) -> list[dict[str, Any]]:
-    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise at.error(f"{what} must be an array of tables")
-    return value
-
-
-def _str(table: Mapping[str, Any], key: str, at: _Entry) -> str:
-    if key not in table:
-        raise at.error(f"missing required key {key!r}")
-    value = table[key]
-    if not isinstance(value, str):
-        raise at.error(f"{key!r} must be a string, got {_type_name(value)}")
-    return value
-
-
-def _text(table: Mapping[str, Any], key: str, at: _Entry) -> str:
-    value = _str(table, key, at)
-    if not value.strip():
-        raise at.error(f"{key!r} must not be empty")
-    return value
-
-
 def _choice(table: Mapping[str, Any], key: str, choices: tuple[str, ...], at: _Entry) -> str:
-    value = _str(table, key, at)
+    value = get_str(table, key, at)
     if value not in choices:
         allowed = choices[0] if len(choices) == 1 else ", ".join(choices[:-1]) + f" or {choices[-1]}"
         raise at.error(f"{key} {value!r} must be {allowed}")
     return value
-
-
-def _code(table: Mapping[str, Any], at: _Entry) -> str:
-    value = _str(table, "code", at)
-    if not _CODE.match(value):
-        raise at.error(
-            f"code {value!r} is not a code (lowercase letters, digits and '_', starting with a letter)"
-        )
-    return value
-
-
-def _number(table: Mapping[str, Any], key: str, at: _Entry, prefix: str = "") -> int | float:
-    if key not in table:
-        raise at.error(f"{prefix}missing required key {key!r}")
-    value = table[key]
-    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
-        raise at.error(f"{prefix}{key!r} must be a number, got {_type_name(value)}")
-    return value
-
-
-def _read(path: Path, src: str) -> dict[str, Any]:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise RedFlagRulesError(f"{src}: cannot read the file: {exc.strerror or exc}") from None
-    try:
-        return tomllib.loads(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise RedFlagRulesError(f"{src}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise RedFlagRulesError(f"{src}: not valid TOML: {exc}") from None
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -332,24 +263,22 @@ _FLAG_KEYS = {"code", "name", "urgency", "why", "action", "modification", "contr
 
 def _question(raw: Mapping[str, Any], at: _Entry) -> Question:
     """A question without ``ask_if`` and ``raises`` (they need the other entries)."""
-    _keys(raw, _QUESTION_KEYS, at)
-    code = _code(raw, at)
+    check_keys(raw, _QUESTION_KEYS, at)
+    code = get_code(raw, "code", at)
     who = cast(Who, _choice(raw, "who", WHO, at))
     answer = _choice(raw, "answer", ANSWER_TYPES, at)
-    text = _text(raw, "text", at)
+    text = get_text(raw, "text", at)
     if answer == "yes_no":
         for key in _NUMBER_ONLY:
             if key in raw:
                 raise at.error(f"{key!r} is only for number questions")
         return Question(code=code, who=who, answer=answer, text=text)
-    unit = _text(raw, "unit", at)
-    lo = _number(raw, "min", at)
-    hi = _number(raw, "max", at)
+    unit = get_text(raw, "unit", at)
+    lo = get_number(raw, "min", at)
+    hi = get_number(raw, "max", at)
     if lo >= hi:
         raise at.error(f"'min' ({_num(lo)}) must be less than 'max' ({_num(hi)})")
-    integer = raw.get("integer", False)
-    if not isinstance(integer, bool):
-        raise at.error(f"'integer' must be true or false, got {_type_name(integer)}")
+    integer = get_bool(raw, "integer", at, False)
     if integer and (lo != int(lo) or hi != int(hi)):
         raise at.error("'min' and 'max' of an integer question must be whole numbers")
     filled_from = None
@@ -373,16 +302,16 @@ def _condition(raw: object, questions: Mapping[str, Question], at: _Entry, where
     if isinstance(raw, str):
         raw = {"question": raw}
     if not isinstance(raw, dict):
-        raise at.error(f"{where}: a condition is a question code or a table, got {_type_name(raw)}")
+        raise at.error(f"{where}: a condition is a question code or a table, got {type_name(raw)}")
     kinds = [k for k in ("question", "any_of", "all_of") if k in raw]
     if len(kinds) != 1:
         raise at.error(f"{where}: a condition needs exactly one of 'question', 'any_of' or 'all_of'")
     kind = kinds[0]
     if kind == "question":
-        _keys(raw, {"question", "op", "value"}, at, f"{where}: ")
+        check_keys(raw, {"question", "op", "value"}, at, prefix=f"{where}: ")
         code = raw["question"]
         if not isinstance(code, str):
-            raise at.error(f"{where}: 'question' must be a string, got {_type_name(code)}")
+            raise at.error(f"{where}: 'question' must be a string, got {type_name(code)}")
         if code not in questions:
             raise at.error(f"{where}: unknown question {code!r}")
         question = questions[code]
@@ -397,7 +326,7 @@ def _condition(raw: object, questions: Mapping[str, Question], at: _Entry, where
         op = raw["op"]
         if not isinstance(op, str) or op not in OPS:
             raise at.error(f"{where}: op {op!r} must be one of {', '.join(OPS)}")
-        value = _number(raw, "value", at, f"{where}: ")
+        value = get_number(raw, "value", at, prefix=f"{where}: ")
         assert question.min is not None and question.max is not None
         if not question.min <= value <= question.max:
             raise at.error(
@@ -405,7 +334,7 @@ def _condition(raw: object, questions: Mapping[str, Question], at: _Entry, where
                 f"({_num(question.min)} to {_num(question.max)})"
             )
         return Comparison(code, op, value)
-    _keys(raw, {kind}, at, f"{where}: ")
+    check_keys(raw, {kind}, at, prefix=f"{where}: ")
     items = raw[kind]
     if not isinstance(items, list) or not items:
         raise at.error(f"{where}: {kind} must be a non-empty list of conditions")
@@ -443,12 +372,12 @@ def _contraindicates(raw: Mapping[str, Any], urgency: str, at: _Entry) -> tuple[
 
 
 def _flag(raw: Mapping[str, Any], questions: Mapping[str, Question], at: _Entry) -> RedFlag:
-    _keys(raw, _FLAG_KEYS, at)
-    code = _code(raw, at)
+    check_keys(raw, _FLAG_KEYS, at)
+    code = get_code(raw, "code", at)
     urgency = cast(Urgency, _choice(raw, "urgency", URGENCIES, at))
     modification: str | None = None
     if urgency == "caution":
-        modification = _text(raw, "modification", at)
+        modification = get_text(raw, "modification", at)
     elif "modification" in raw:
         raise at.error("'modification' is only for caution flags")
     contraindicates = _contraindicates(raw, urgency, at)
@@ -457,13 +386,13 @@ def _flag(raw: Mapping[str, Any], questions: Mapping[str, Question], at: _Entry)
     when = _condition(raw["when"], questions, at, "when")
     return RedFlag(
         code=code,
-        name=_text(raw, "name", at),
+        name=get_text(raw, "name", at),
         urgency=urgency,
-        why=_text(raw, "why", at),
-        action=_text(raw, "action", at),
+        why=get_text(raw, "why", at),
+        action=get_text(raw, "action", at),
         modification=modification,
         contraindicates=contraindicates,
-        source=_text(raw, "source", at),
+        source=get_text(raw, "source", at),
         when=when,
         questions=condition_questions(when),
     )
@@ -476,7 +405,7 @@ def _flag(raw: Mapping[str, Any], questions: Mapping[str, Question], at: _Entry)
 def _entry_name(kind: str, number: int, raw: Mapping[str, Any]) -> str:
     """``flag 'ces'`` once the entry has a valid code, ``flag 3`` before."""
     code = raw.get("code")
-    if isinstance(code, str) and _CODE.match(code):
+    if isinstance(code, str) and CODE.match(code):
         return f"{kind} {code!r}"
     return f"{kind} {number}"
 
@@ -487,14 +416,14 @@ def load_rules(path: str | Path | None = None) -> RedFlagRules:
     Raises RedFlagRulesError naming the file ("red_flags.toml" or ``path`` as given), the entry and the reason.
     """
     src = "red_flags.toml" if path is None else str(path)
-    doc = _read(DATA_FILE if path is None else Path(path), src)
+    doc = read_toml(DATA_FILE if path is None else Path(path), _Entry(src))
     top = _Entry(src)
-    _keys(doc, {"version", "questions", "flags"}, top)
-    version = _str(doc, "version", top)
+    check_keys(doc, {"version", "questions", "flags"}, top)
+    version = get_str(doc, "version", top)
     if not _VERSION.match(version):
         raise top.error(f"version {version!r} must be a non-empty word such as '2026.1'")
 
-    raw_questions = _list_of_tables(doc.get("questions", []), "questions", top)
+    raw_questions = as_tables(doc.get("questions", []), "questions", top)
     questions: dict[str, Question] = {}
     for i, raw in enumerate(raw_questions, 1):
         at = _Entry(src, _entry_name("question", i, raw))
@@ -511,7 +440,7 @@ def load_rules(path: str | Path | None = None) -> RedFlagRules:
                 raise at.error("ask_if names the question itself")
             questions[code] = replace(questions[code], ask_if=ask_if)
 
-    raw_flags = _list_of_tables(doc.get("flags", []), "flags", top)
+    raw_flags = as_tables(doc.get("flags", []), "flags", top)
     if not raw_flags:
         raise top.error("no flags")
     flags: dict[str, RedFlag] = {}
