@@ -211,6 +211,7 @@ def test_the_patient_search_lists_everyone_marking_who_is_outside_the_caseload(
         ("     ", "Give a reason for opening this record."),
         ("need it", "The reason is too short: say why you need this record (at least 10 characters)."),
         ("x" * 501, "The reason is too long: at most 500 characters (it has 501)."),
+        ("Emergency\x00 cover today", "The reason contains a NUL character, which cannot be stored."),
     ],
 )
 def test_a_missing_short_or_long_reason_is_refused_clearly_and_nothing_is_saved(

@@ -121,7 +121,7 @@ def break_glass(request: ClinicRequest, patient_id: str) -> HttpResponse:
             request,
             patient,
             next_url=target,
-            reason=reason[: REASON_MAX * 2],
+            reason=reason[: REASON_MAX * 2].replace("\x00", ""),  # shown again to be corrected
             errors=exc.messages,
             status=400,
         )

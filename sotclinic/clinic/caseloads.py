@@ -17,6 +17,7 @@ from django.utils import timezone
 from sotclinic.audit.models import Action
 from sotclinic.audit.services import audit_record
 from sotclinic.clinic.models import BreakGlassGrant, CaseloadMember, Clinic, Role, User
+from sotclinic.clinic.text import text_problem
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -86,6 +87,8 @@ def caseload_remove(*, patient: Patient, practitioner_id: Any, by: User) -> tupl
 def clean_reason(reason: str) -> str:
     """The reason as stored: stripped, at least REASON_MIN and at most REASON_MAX characters."""
     text = " ".join((reason or "").split())
+    if problem := text_problem(text, max_length=len(text)):
+        raise ValidationError(f"The reason {problem}.")
     if not text:
         raise ValidationError("Give a reason for opening this record.")
     if len(text) < REASON_MIN:
@@ -133,6 +136,8 @@ def break_glass_open(*, patient: Patient, by: User, reason: str) -> BreakGlassGr
 def break_glass_review(*, grant: BreakGlassGrant, by: User, note: str = "") -> BreakGlassGrant:
     """The administrator has looked at this access: who, when, and an optional note. Reviewed once."""
     text = " ".join((note or "").split())
+    if problem := text_problem(text, max_length=len(text)):
+        raise ValidationError(f"The note {problem}.")
     if len(text) > NOTE_MAX:
         raise ValidationError(f"The note is too long: at most {NOTE_MAX} characters (it has {len(text)}).")
     with transaction.atomic():
