@@ -64,7 +64,7 @@ __all__ = [
 ]
 
 #: a code: lowercase letters, digits and '_', starting with a letter
-CODE = re.compile(r"^[a-z][a-z0-9_]*$")
+CODE = re.compile(r"[a-z][a-z0-9_]*\Z")  # \Z, not $: "abc\n" is not a code
 
 
 class At:

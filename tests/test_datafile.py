@@ -199,7 +199,7 @@ def test_get_code_accepts(code: str) -> None:
     assert get_code({"code": code}, "code", AT) == code
 
 
-@pytest.mark.parametrize("code", ["", "1a", "_a", "Cat2", "arm-fossa", "arm fossa", "é"])
+@pytest.mark.parametrize("code", ["", "1a", "_a", "Cat2", "arm-fossa", "arm fossa", "é", "abc\n", "abc\nx"])
 def test_get_code_refuses(code: str) -> None:
     assert refusal(get_code, {"level": code}, "level", AT) == (
         f"f.toml: entry 'x': level {code!r} is not a code "

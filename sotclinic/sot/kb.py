@@ -104,7 +104,7 @@ ROLES: tuple[str, ...] = ("P", "S", "A")
 #: letters that are never shortcuts: on the visit page they set the side (left, right, bilateral, even)
 RESERVED_SHORTCUTS: frozenset[str] = frozenset("lrbe")
 
-_OVERRIDE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_OVERRIDE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 
 
 class KnowledgeBaseError(ValueError):
