@@ -33,6 +33,7 @@ import uuid
 import zipfile
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
@@ -152,6 +153,17 @@ def _version(value: Any) -> str:
     return value if isinstance(value, str) and _VERSION.fullmatch(value) else ""
 
 
+def kb_version(value: Any) -> str:
+    """A knowledge-base version without the name of a clinic's override file ("2026.1+smith-weights.1a2b3c4d" ->
+    "2026.1+override.1a2b3c4d"): the name is whatever the clinic called its file, and the hash tells versions
+    apart."""
+    version = _version(value)
+    if "+" not in version:
+        return version
+    base, override = version.split("+", 1)
+    return f"{base}+override.{override.rsplit('.', 1)[-1]}"
+
+
 @dataclass
 class _Patient:
     pid: str
@@ -174,6 +186,16 @@ class _Csv:
         self.rows += 1
 
 
+@contextmanager
+def _member(archive: zipfile.ZipFile, name: str) -> Iterator[IO[str]]:
+    """A CSV member of the ZIP, written as UTF-8 text as it comes (no member is ever held whole in memory)."""
+    with archive.open(name, "w", force_zip64=True) as raw:
+        text = io.TextIOWrapper(raw, "utf-8", newline="")
+        yield text
+        text.flush()
+        text.detach()  # the ZIP closes the member itself
+
+
 def _decision(category: str, suggested: str) -> str:
     if not category:
         return "undecided"
@@ -188,9 +210,9 @@ def _protocol_code(protocol: Mapping[str, Any]) -> tuple[str, str]:
 
 
 def _visit_row(p: _Patient, number: int, row: tuple[Any, ...]) -> list[Any]:
-    (_, day, kb_version, pain, suggested, category, variant, week, protocol, blocking, recheck, reaction) = (
-        row[:12]
-    )
+    (_, day, version, pain, suggested, category, variant, week, protocol, blocking, recheck, reaction) = row[
+        :12
+    ]
     blocking = blocking if isinstance(blocking, dict) else {}
     recheck = recheck if isinstance(recheck, dict) else {}
     protocol_code, short_side = _protocol_code(protocol if isinstance(protocol, dict) else {})
@@ -200,7 +222,7 @@ def _visit_row(p: _Patient, number: int, row: tuple[Any, ...]) -> list[Any]:
         p.pid,
         number,
         (day - p.first_day).days,
-        _version(kb_version),
+        kb_version(version),
         _number(pain),
         _code(suggested),
         _code(category),
@@ -260,8 +282,7 @@ def _write_visits(
     # Only one member of a ZIP can be written at a time: the findings wait in a temporary file.
     with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as pending:
         findings = _Csv(pending, FINDING_COLUMNS)
-        with archive.open("visits.csv", "w", force_zip64=True) as raw:
-            text = io.TextIOWrapper(raw, "utf-8", newline="")
+        with _member(archive, "visits.csv") as text:
             out = _Csv(text, VISIT_COLUMNS)
             for row in visits.iterator(chunk_size=CHUNK):
                 patient_id, day = row[0], row[1]
@@ -275,14 +296,9 @@ def _write_visits(
                 out.row(line)
                 for finding in _finding_rows(p.pid, p.visits, row[12]):
                     findings.row(finding)
-            text.flush()
-            text.detach()
         pending.seek(0)
-        with archive.open("findings.csv", "w", force_zip64=True) as raw:
-            text = io.TextIOWrapper(raw, "utf-8", newline="")
+        with _member(archive, "findings.csv") as text:
             shutil.copyfileobj(pending, text, 1 << 20)
-            text.flush()
-            text.detach()
     return patients, out.rows, findings.rows
 
 
@@ -402,11 +418,8 @@ def write_dataset(
             ("outcomes.csv", lambda s: _write_outcomes(s, sources, patients)),
             ("adverse_events.csv", lambda s: _write_adverse(s, sources, patients)),
         ):
-            with archive.open(name, "w", force_zip64=True) as raw:
-                text = io.TextIOWrapper(raw, "utf-8", newline="")
+            with _member(archive, name) as text:
                 counts[name] = write(text)
-                text.flush()
-                text.detach()
         ordered = {name: counts[name] for name in FILES}
         archive.writestr("README.txt", readme(counts=ordered, k=k, now=now or timezone.now()))
     return ordered
@@ -452,7 +465,8 @@ patients.csv - one row per patient with at least one signed visit
 visits.csv - one row per signed visit
   pid, visit                the patient, and the visit's number (1 = first signed visit, in date order)
   day                       days since the patient's first signed visit
-  kb_version                version of the SOT knowledge base that classified the findings
+  kb_version                version of the SOT knowledge base that classified the findings (a clinic's own
+                            changes show as +override.<hash>)
   pain                      0-10 as the patient rated it, empty if not asked
   suggested_category        what the classifier suggested from the findings: cat1 | cat2 | cat3 | empty (none)
   category                  what the practitioner decided: cat1 | cat2 | cat3 | none | empty (not decided)
@@ -520,6 +534,6 @@ def readme(*, counts: Mapping[str, int], k: int, now: datetime.datetime) -> str:
         f"{README_RULES.replace('fewer than k patients', f'fewer than k={k} patients')}\n"
         "COLUMNS AND CODES\nEvery file is UTF-8 CSV with a header row; an empty cell means not recorded.\n\n"
         + _DICTIONARY.format(complaints=" | ".join(ComplaintCode.values))
-        + f"\nVERSIONS\n  SOT knowledge base {kb.version} (each visit's own version is in visits.csv)\n"
+        + f"\nVERSIONS\n  SOT knowledge base {kb_version(kb.version)} (each visit's own version is in visits.csv)\n"
         f"  Questionnaires (the version each response was scored with is in outcomes.csv):\n{instruments}\n"
     )

@@ -37,6 +37,7 @@ from sotclinic.reports.deidentified import (
     PATIENT_COLUMNS,
     VISIT_COLUMNS,
     age_band,
+    kb_version,
     pseudonym,
     write_dataset,
 )
@@ -544,3 +545,9 @@ def test_the_sources_refuse_every_role_but_researcher(
             research_sources(user)
     assert research_sources(researcher).clinic_id == researcher.clinic_id
     assert researcher.role == Role.RESEARCHER
+
+
+def test_a_clinics_own_knowledge_file_shows_as_an_override_without_its_name() -> None:
+    assert kb_version("2026.1") == "2026.1"
+    assert kb_version("2026.1+dr-smith-weights.1a2b3c4d") == "2026.1+override.1a2b3c4d"
+    assert kb_version("2026.1 Dr Smith's notes") == ""
