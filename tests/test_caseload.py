@@ -362,7 +362,7 @@ def practitioners_url(patient: Patient) -> str:
 
 
 def test_the_front_desk_adds_and_removes_practitioners_for_a_patient(
-    caseloads: Clinic, record: Record, front_desk: User, practitioner2: User
+    caseloads: Clinic, record: Record, front_desk: User, practitioner: User, practitioner2: User
 ) -> None:
     desk = client_for(front_desk)
     chart = desk.get(reverse("patients:chart", kwargs={"patient_id": record.patient.pk})).content.decode()
@@ -391,6 +391,19 @@ def test_the_front_desk_adds_and_removes_practitioners_for_a_patient(
     desk.post(practitioners_url(record.patient), {"action": "remove", "practitioner": practitioner2.pk})
     assert AuditEvent.objects.filter(action=Action.CASELOAD_REMOVE).count() == 1
     assert client_for(practitioner2).get(visit_url).status_code == 403
+    # someone who has left the clinic can still be taken off the list
+    practitioner.is_active = False
+    practitioner.save()
+    chart = desk.get(reverse("patients:chart", kwargs={"patient_id": record.patient.pk})).content.decode()
+    assert practitioner.display_name in chart
+    response = desk.post(
+        practitioners_url(record.patient), {"action": "remove", "practitioner": practitioner.pk}
+    )
+    assert (
+        f"{practitioner.display_name} no longer looks after this patient."
+        in desk.get(response["Location"]).content.decode()
+    )
+    assert not CaseloadMember.objects.filter(patient=record.patient).exists()
 
 
 def test_only_the_clinics_practitioners_can_be_added_with_a_clear_message(
@@ -504,6 +517,15 @@ def test_the_administrator_sees_each_access_by_patient_id_and_reviews_it(
     again = administrator_client.post(review, {"note": "twice"})
     assert "This access was already reviewed." in administrator_client.get(again["Location"]).content.decode()
     assert AuditEvent.objects.filter(action=Action.BREAK_GLASS_REVIEW).count() == 1
+
+
+def test_a_reason_with_markup_is_shown_as_text_to_the_administrator(
+    caseloads: Clinic, record: Record, practitioner2: User, administrator_client: Client
+) -> None:
+    break_glass(client_for(practitioner2), record.patient, '<script>alert("glass")</script> emergency cover')
+    page = administrator_client.get("/clinic/break-glass/").content.decode()
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(&quot;glass&quot;)&lt;/script&gt; emergency cover" in page
 
 
 def test_unreviewed_accesses_come_first(

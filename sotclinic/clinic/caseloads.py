@@ -68,10 +68,16 @@ def caseload_add(*, patient: Patient, practitioner_id: Any, by: User) -> tuple[U
 
 
 def caseload_remove(*, patient: Patient, practitioner_id: Any, by: User) -> tuple[User, bool]:
-    """Remove a practitioner for the patient. Returns (practitioner, removed)."""
-    practitioner = _practitioner_for(patient, practitioner_id)
+    """Remove a practitioner for the patient (one since deactivated too). Returns (practitioner, removed)."""
+    try:
+        member = CaseloadMember.objects.select_related("practitioner").get(
+            patient=patient, practitioner_id=practitioner_id
+        )
+    except (CaseloadMember.DoesNotExist, ValueError, ValidationError):
+        return _practitioner_for(patient, practitioner_id), False
+    practitioner = member.practitioner
     with transaction.atomic():
-        deleted, _ = CaseloadMember.objects.filter(patient=patient, practitioner=practitioner).delete()
+        deleted, _ = CaseloadMember.objects.filter(pk=member.pk).delete()
         if not deleted:
             return practitioner, False
         audit_record(
