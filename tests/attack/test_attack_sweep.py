@@ -11,7 +11,8 @@ Codes, in the order GET POST PUT PATCH DELETE:
   L    a redirect to the login page (/login/?next=...)
 
 The path parameters are real objects of the home clinic (World.params): the patient, the *signed* visit, an open
-red flag, a severe adverse event, an active questionnaire assignment, a live questionnaire-link token. Requests
+red flag, a severe adverse event, an active questionnaire assignment, a live questionnaire-link token, a
+break-the-glass grant (caseloads are off in the world; tests/attack/test_attack_caseload.py turns them on). Requests
 carry no form data (an empty POST); API requests carry the JSON body `{}`.
 
 The personas: anonymous; one member of staff of the home clinic per role of sotclinic.clinic.models.Role
