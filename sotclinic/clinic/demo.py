@@ -259,7 +259,9 @@ def seed_demo(*, patients: int = 30, seed: int = 2026) -> tuple[bool, list[DemoL
             )
             consent_sign(patient=patient, by=practitioner, agreed=True, signed_name=patient.full_name)
             if index % 5 == 4:  # shared care: the other practitioner looks after this patient too
-                caseload_add(patient=patient, practitioner_id=practitioners[1 - index % 2].pk, by=practitioner)
+                caseload_add(
+                    patient=patient, practitioner_id=practitioners[1 - index % 2].pk, by=practitioner
+                )
             _screen(patient, practitioner, pregnant=pregnant, index=index)
             _history(patient, practitioner, rng, code=str(code), pregnant=pregnant, index=index)
     return True, logins
