@@ -1,6 +1,7 @@
 """The audit trail for the clinic's staff who may read it: search (by patient, actor, action, dates) and CSV
-export (after a recent re-authentication). Practitioners and administrators (AUDIT_ROLES decides): the page shows
-patient ids, never names, so an administrator without patient access can still review who did what."""
+export (after a recent re-authentication). Practitioners and administrators (`require_audit_reader` in
+sotclinic/clinic/access.py decides): the page shows patient ids, never names, so an administrator without patient
+access can still review who did what."""
 
 from __future__ import annotations
 
@@ -12,30 +13,20 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from sotclinic.audit.integrity import trail_rows
 from sotclinic.audit.models import Action, AuditEvent
-from sotclinic.clinic.access import clinic_of
+from sotclinic.clinic.access import require_audit_reader
 from sotclinic.clinic.authn import require_recent_auth
-from sotclinic.clinic.models import Role
+from sotclinic.clinic.http import ClinicRequest
 
-AUDIT_ROLES = frozenset({Role.PRACTITIONER, Role.ADMINISTRATOR})
 PAGE_SIZE = 50
-
-
-def require_audit_reader(user: Any) -> uuid.UUID:
-    """The clinic whose trail the user may read: non-members get 404, other roles 403."""
-    clinic_id = clinic_of(user)
-    if user.role not in AUDIT_ROLES:
-        raise PermissionDenied("Only practitioners can search the audit trail.")
-    return clinic_id
 
 
 class TrailFilter(forms.Form):
@@ -73,7 +64,7 @@ def filtered_events(clinic_id: uuid.UUID, data: dict[str, Any]) -> QuerySet[Audi
     return events
 
 
-def _search(request: HttpRequest) -> tuple[TrailFilter, QuerySet[AuditEvent]]:
+def _search(request: ClinicRequest) -> tuple[TrailFilter, QuerySet[AuditEvent]]:
     clinic_id = require_audit_reader(request.user)
     form = TrailFilter(request.GET)  # every filter is optional: no parameters is the whole trail
     if not form.is_valid():
@@ -83,7 +74,7 @@ def _search(request: HttpRequest) -> tuple[TrailFilter, QuerySet[AuditEvent]]:
 
 @login_required
 @require_GET
-def trail(request: HttpRequest) -> HttpResponse:
+def trail(request: ClinicRequest) -> HttpResponse:
     form, events = _search(request)
     page = Paginator(events.select_related("actor").order_by("-seq", "-id"), PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -102,7 +93,7 @@ class _Echo:
 @login_required
 @require_recent_auth(minutes=5)
 @require_GET
-def trail_export(request: HttpRequest) -> HttpResponse:
+def trail_export(request: ClinicRequest) -> HttpResponse:
     form, events = _search(request)
     if not form.is_valid():
         return render(request, "audit/trail.html", {"form": form, "page": None, "query": ""}, status=400)

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 
 
 _PATIENT_ROLES = ("practitioner", "front_desk")
+_AUDIT_ROLES = ("practitioner", "administrator")
 
 
 def clinic_of(user: Any) -> uuid.UUID:
@@ -286,6 +287,15 @@ def require_administrator(user: User) -> uuid.UUID:
     clinic_id = clinic_of(user)
     if not user.is_administrator:
         raise PermissionDenied("Only the clinic's administrators manage staff and settings.")
+    return clinic_id
+
+
+def require_audit_reader(user: User) -> uuid.UUID:
+    """The clinic whose audit trail the user may search and export: practitioners and administrators (the trail
+    shows patient ids, never names); other members 403, anyone outside a clinic 404."""
+    clinic_id = clinic_of(user)
+    if user.role not in _AUDIT_ROLES:
+        raise PermissionDenied("Only practitioners and administrators can search the audit trail.")
     return clinic_id
 
 
