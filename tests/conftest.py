@@ -11,10 +11,9 @@ import pytest
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sotclinic.clinic.authn import mfa_required
-from sotclinic.clinic.models import Clinic, Role, User
+from sotclinic.clinic.models import Clinic, Role, SealedTOTPDevice, User
 from sotclinic.patients.consent import (
     DEFAULT_CONSENT_TEXT,
     consent_sign,
@@ -101,13 +100,13 @@ def researcher(clinic: Clinic) -> User:
     return make_user(clinic, "research", Role.RESEARCHER)
 
 
-def confirmed_totp(user: User) -> TOTPDevice:
+def confirmed_totp(user: User) -> SealedTOTPDevice:
     """The user's authenticator app (made, confirmed, if they have none): tests compute its codes with `code_for`."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    return device or TOTPDevice.objects.create(user=user, name="Test phone", confirmed=True)
+    device = SealedTOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or SealedTOTPDevice.create_for(user, name="Test phone", confirmed=True)
 
 
-def code_for(device: TOTPDevice, *, steps_ahead: int = 0) -> str:
+def code_for(device: SealedTOTPDevice, *, steps_ahead: int = 0) -> str:
     """The code the authenticator app shows now (or `steps_ahead` 30-second steps later: a code is accepted once,
     and the device also accepts the next step's code)."""
     return (

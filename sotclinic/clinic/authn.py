@@ -20,6 +20,7 @@ next request, because Django's ModelBackend no longer loads an inactive user.
 from __future__ import annotations
 
 import functools
+import logging
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -40,9 +41,9 @@ from django_otp import DEVICE_ID_SESSION_KEY, verify_token
 from django_otp import login as otp_login
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from sotclinic.clinic.models import Role, StaffSession, User
+from sotclinic.clinic.models import Role, SealedTOTPDevice, StaffSession, User
+from sotclinic.clinic.sealing import SealError
 
 LOGIN_AT = "sot_login_at"  # when the password was entered at login (seconds since the epoch)
 SEEN_AT = "sot_seen_at"  # the last request, to the minute
@@ -52,6 +53,8 @@ AUTH_AT = (
 
 # How often the last-activity stamp is written: once a minute, not on every request.
 SEEN_RESOLUTION_SECONDS = 60
+
+log = logging.getLogger("sotclinic.security")
 
 MFA_REQUIRED_ROLES = (Role.PRACTITIONER, Role.ADMINISTRATOR)
 RECOVERY_CODE_SALT = "sotclinic.clinic.recovery-code"
@@ -63,12 +66,12 @@ def mfa_required(user: User) -> bool:
     return user.role in MFA_REQUIRED_ROLES or user.is_staff or user.is_superuser
 
 
-def totp_device(user: User) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+def totp_device(user: User) -> SealedTOTPDevice | None:
+    return SealedTOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
 def mfa_enrolled(user: User) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return SealedTOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
 def is_verified(request: HttpRequest) -> bool:
@@ -93,7 +96,15 @@ def verify_second_factor(user: User, token: str) -> Device | None:
         return None
     if token.isdigit() and len(token) == TOTP_DIGITS:  # recovery codes have 8 characters
         device = totp_device(user)
-        return verify_token(user, device.persistent_id, token) if device else None
+        if device is None:
+            return None
+        try:
+            return verify_token(user, device.persistent_id, token)
+        except SealError:
+            # The seed cannot be opened: SECRET_KEY changed without SECRET_KEY_FALLBACKS. The code is refused like
+            # a wrong one; the user signs in with a recovery code or asks an administrator to reset two-factor.
+            log.error("the authenticator of user %s cannot be opened with the secret key", user.pk)
+            return None
     recovery = StaticDevice.objects.filter(user=user, confirmed=True).first()
     return verify_token(user, recovery.persistent_id, recovery_code_digest(token)) if recovery else None
 

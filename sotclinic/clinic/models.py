@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+import os
 import uuid
 
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from sotclinic.clinic.sealing import seal, unseal
 
 
 class Clinic(models.Model):
@@ -50,7 +55,7 @@ class Role(models.TextChoices):
     RESEARCHER = "researcher", "Researcher"
 
 
-class User(AbstractUser):
+class User(AbstractUser):  # type: ignore[django-manager-missing]  # SealedTOTPDevice.user (django-otp's Device)
     """A member of staff. Every user belongs to exactly one clinic and has one role."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -147,3 +152,48 @@ class BreakGlassGrant(models.Model):
     @property
     def active(self) -> bool:
         return self.expires_at > timezone.now()
+
+
+class SealedTOTPDevice(TimestampMixin, ThrottlingMixin, Device):
+    """An authenticator app (TOTP, RFC 6238) whose seed is kept sealed (sotclinic/clinic/sealing.py), never in the
+    clear as django-otp's own TOTPDevice keeps it. Checking a code, throttling failures and the otpauth:// URI are
+    django-otp's own code (TOTPDevice's methods, which read the seed only through `bin_key`), so the behaviour is
+    django-otp's exactly."""
+
+    sealed_key = models.BinaryField()
+    step = models.PositiveSmallIntegerField(default=30)
+    t0 = models.BigIntegerField(default=0)
+    digits = models.PositiveSmallIntegerField(default=6)
+    tolerance = models.PositiveSmallIntegerField(default=1)
+    drift = models.SmallIntegerField(default=0)
+    last_t = models.BigIntegerField(default=-1)
+
+    SEED_BYTES = 20  # 160 bits, as RFC 4226 recommends and django-otp makes
+
+    class Meta(Device.Meta):
+        verbose_name = "authenticator app"
+
+    @classmethod
+    def create_for(
+        cls, user: User, *, name: str, confirmed: bool, seed: bytes | None = None
+    ) -> SealedTOTPDevice:
+        device = cls(user=user, name=name, confirmed=confirmed)
+        device.seal_seed(seed if seed is not None else os.urandom(cls.SEED_BYTES))
+        device.save()
+        return device
+
+    def _context(self) -> bytes:
+        return b"totp:" + uuid.UUID(str(self.user_id)).bytes
+
+    def seal_seed(self, seed: bytes) -> None:
+        self.sealed_key = seal(seed, context=self._context())
+
+    @property
+    def bin_key(self) -> bytes:
+        """The seed, opened when a code is checked or the enrol page shows it (raises SealError if it cannot be)."""
+        return unseal(self.sealed_key, context=self._context())
+
+    verify_token = TOTPDevice.verify_token
+    get_throttle_factor = TOTPDevice.get_throttle_factor
+    config_url = TOTPDevice.config_url
+    _read_str_from_settings = TOTPDevice._read_str_from_settings

@@ -9,12 +9,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sotclinic.audit.models import Action
 from sotclinic.audit.services import audit_record
 from sotclinic.clinic.authn import recovery_code_digest
-from sotclinic.clinic.models import Clinic, Role, StaffSession, User
+from sotclinic.clinic.models import Clinic, Role, SealedTOTPDevice, StaffSession, User
 
 RECOVERY_CODE_COUNT = 10
 
@@ -79,7 +78,7 @@ def user_mfa_reset(*, user: User, by: User) -> None:
     and their current sessions end."""
     _not_yourself(user=user, by=by, what="reset the two-factor login of")
     with transaction.atomic():
-        TOTPDevice.objects.filter(user=user).delete()
+        SealedTOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
         ended = user_sessions_end(user=user)
         _audit(actor=by, action=Action.STAFF_MFA_RESET, obj=user, detail={"sessions_ended": ended})
@@ -111,11 +110,11 @@ def clinic_update_settings(
     return clinic
 
 
-def totp_enrol_start(*, user: User) -> TOTPDevice:
+def totp_enrol_start(*, user: User) -> SealedTOTPDevice:
     """The user's unconfirmed authenticator (a new secret the first time; the same one if the page is reloaded)."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    device = SealedTOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+        device = SealedTOTPDevice.create_for(user, name="Authenticator app", confirmed=False)
     return device
 
 
@@ -132,11 +131,11 @@ def _new_recovery_codes(user: User) -> list[str]:
     return codes
 
 
-def totp_enrol_confirm(*, device: TOTPDevice, user: User) -> list[str]:
+def totp_enrol_confirm(*, device: SealedTOTPDevice, user: User) -> list[str]:
     """The user has typed a code from the new authenticator: it becomes their device, and 10 one-time recovery
     codes are made (returned once, to be shown once)."""
     with transaction.atomic():
-        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        SealedTOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         codes = _new_recovery_codes(user)

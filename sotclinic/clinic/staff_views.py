@@ -15,14 +15,13 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sotclinic.clinic.access import get_staff_member, require_administrator, staff_for
 from sotclinic.clinic.authn import require_recent_auth
 from sotclinic.clinic.caseloads import break_glass_to_review
 from sotclinic.clinic.http import ClinicRequest
 from sotclinic.clinic.lockout import locked_usernames
-from sotclinic.clinic.models import Clinic, Role
+from sotclinic.clinic.models import Clinic, Role, SealedTOTPDevice
 from sotclinic.clinic.services import (
     clinic_update_settings,
     user_change_role,
@@ -55,7 +54,7 @@ def staff_list(request: ClinicRequest) -> HttpResponse:
     clinic = Clinic.objects.get(pk=require_administrator(request.user))
     staff = list(staff_for(request.user).order_by("-is_active", "last_name", "first_name", "username"))
     enrolled = set(
-        TOTPDevice.objects.filter(user__in=staff, confirmed=True).values_list("user_id", flat=True)
+        SealedTOTPDevice.objects.filter(user__in=staff, confirmed=True).values_list("user_id", flat=True)
     )
     locked = locked_usernames([u.username for u in staff])
     rows = [

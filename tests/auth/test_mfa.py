@@ -13,11 +13,10 @@ from django.test import Client
 from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sotclinic.audit.models import Action, AuditEvent
 from sotclinic.clinic.authn import recovery_code_digest
-from sotclinic.clinic.models import User
+from sotclinic.clinic.models import SealedTOTPDevice, User
 from sotclinic.patients.models import Patient
 from sotclinic.visits.models import Visit
 from tests.conftest import PASSWORD, code_for, confirmed_totp
@@ -106,8 +105,8 @@ def test_enrolment_with_a_real_code_then_recovery_codes_shown_once(practitioner:
     wrong = client.post("/account/mfa/enrol/", {"code": "000000" if totp(key) != 0 else "111111"})
     assert wrong.status_code == 422
     assert "That code did not work" in wrong.content.decode()
-    assert not TOTPDevice.objects.filter(user=practitioner, confirmed=True).exists()
-    TOTPDevice.objects.filter(user=practitioner).update(
+    assert not SealedTOTPDevice.objects.filter(user=practitioner, confirmed=True).exists()
+    SealedTOTPDevice.objects.filter(user=practitioner).update(
         throttling_failure_count=0
     )  # no waiting after a failure
     # the code the phone would show now (computed from the secret on the page)
@@ -117,7 +116,7 @@ def test_enrolment_with_a_real_code_then_recovery_codes_shown_once(practitioner:
     assert len(codes) == len(set(codes)) == 10
     assert 'href="/patients/"' in done.content.decode()
     assert client.get("/patients/").status_code == 200
-    assert TOTPDevice.objects.filter(user=practitioner, confirmed=True).count() == 1
+    assert SealedTOTPDevice.objects.filter(user=practitioner, confirmed=True).count() == 1
     assert StaticToken.objects.filter(device__user=practitioner).count() == 10
     assert AuditEvent.objects.filter(actor=practitioner, action=Action.MFA_ENROL).count() == 1
     # enrolled: the enrol page no longer shows a secret, and the account page says two-factor is on
@@ -130,7 +129,7 @@ def test_an_enrolled_user_cannot_replace_the_device_with_only_the_password(pract
     client = password_only("prac")
     assert client.get("/account/mfa/enrol/")["Location"].startswith("/account/mfa/verify/")
     assert client.post("/account/mfa/enrol/", {"code": "123456"}).status_code == 302
-    assert TOTPDevice.objects.filter(user=practitioner).count() == 1
+    assert SealedTOTPDevice.objects.filter(user=practitioner).count() == 1
 
 
 def test_a_code_verifies_the_login_once(practitioner: User) -> None:
@@ -152,7 +151,7 @@ def test_a_code_verifies_the_login_once(practitioner: User) -> None:
 def test_a_recovery_code_works_once(practitioner: User) -> None:
     client = password_only("prac")
     client.get("/account/mfa/enrol/")
-    device = TOTPDevice.objects.get(user=practitioner, confirmed=False)
+    device = SealedTOTPDevice.objects.get(user=practitioner, confirmed=False)
     done = client.post("/account/mfa/enrol/", {"code": code_for(device)})
     codes = re.findall(r"<li><code>([a-z2-7]{8})</code></li>", done.content.decode())
     client.post("/logout/")
@@ -195,7 +194,7 @@ def test_administrators_need_the_second_factor_and_front_desk_may_choose(
     # the front desk sets it up from the account page; from then on their logins need a code too
     assert "Set up two-factor login" in desk.get("/account/").content.decode()
     desk.get("/account/mfa/enrol/")
-    device = TOTPDevice.objects.get(user=front_desk, confirmed=False)
+    device = SealedTOTPDevice.objects.get(user=front_desk, confirmed=False)
     assert desk.post("/account/mfa/enrol/", {"code": code_for(device)}).status_code == 200
     later = password_only("desk")
     assert later.get("/patients/")["Location"].startswith("/account/mfa/verify/")

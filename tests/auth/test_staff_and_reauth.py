@@ -9,11 +9,10 @@ import pytest
 from django.contrib.sessions.backends.db import SessionStore
 from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sotclinic.audit.models import Action, AuditEvent
 from sotclinic.clinic.authn import AUTH_AT, require_recent_auth
-from sotclinic.clinic.models import Clinic, Role, User
+from sotclinic.clinic.models import Clinic, Role, SealedTOTPDevice, User
 from tests.conftest import PASSWORD, client_for, code_for, confirmed_totp, make_user
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +63,7 @@ def test_a_role_change_needs_a_fresh_password_and_code(
     for attempt in bad:
         refused = administrator_client.post("/account/confirm/", {**attempt, **nxt})
         assert refused.status_code == 422 and "That did not match" in refused.content.decode()
-        TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=0)
+        SealedTOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=0)
     confirmed = administrator_client.post(
         "/account/confirm/", {"password": PASSWORD, "code": code_for(device), **nxt}
     )
@@ -130,7 +129,7 @@ def test_a_two_factor_reset_removes_the_device_and_ends_sessions(
 ) -> None:
     assert prac_client.get("/patients/").status_code == 200
     administrator_client.post(f"/clinic/staff/{practitioner.pk}/two-factor-reset/")
-    assert not TOTPDevice.objects.filter(user=practitioner).exists()
+    assert not SealedTOTPDevice.objects.filter(user=practitioner).exists()
     assert prac_client.get("/patients/")["Location"].startswith("/login/")
     again = Client()
     again.post("/login/", {"username": "prac", "password": PASSWORD})

@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from sotclinic.clinic.models import User
+from sotclinic.clinic.models import SealedTOTPDevice, User
 from tests.conftest import PASSWORD, code_for, confirmed_totp, give_consent, make_patient, make_signed_visit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -83,7 +82,7 @@ def test_search_chart_and_visit_work_under_the_strict_policy(page: Any, practiti
     page.wait_for_url(re.compile(r"/account/mfa/enrol/"))
     assert page.locator(".qr svg").count() == 1
     assert_no_violations(page)
-    page.fill("input[name=code]", code_for(TOTPDevice.objects.get(user=practitioner, confirmed=False)))
+    page.fill("input[name=code]", code_for(SealedTOTPDevice.objects.get(user=practitioner, confirmed=False)))
     page.keyboard.press("Enter")
     page.wait_for_selector("#recovery-codes li")
     assert_no_violations(page)
