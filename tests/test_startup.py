@@ -87,3 +87,14 @@ def test_a_wsgi_server_refuses_production_with_unsafe_settings(tmp_path: Path) -
     )
     assert result.returncode != 0
     assert "sotclinic cannot start: sotclinic.E001" in result.stderr
+
+
+def test_earlier_secret_keys_come_from_the_environment(tmp_path: Path) -> None:
+    script = "from django.conf import settings; print(settings.SECRET_KEY_FALLBACKS)"
+    result = run(
+        ["shell", "-c", script],
+        SOTCLINIC_SECRET_KEY_FALLBACKS="old-key-one, old-key-two",
+        SOTCLINIC_DATA_DIR=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "['old-key-one', 'old-key-two']"

@@ -26,6 +26,9 @@ DEBUG = env_bool("SOTCLINIC_DEBUG", False)
 # The development key is public: production refuses it (sotclinic/config/checks.py) and needs SOTCLINIC_SECRET_KEY.
 DEVELOPMENT_SECRET_KEY = "insecure-development-key-change-me"  # noqa: S105 - public on purpose
 SECRET_KEY = env_str("SOTCLINIC_SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+# Earlier keys, still accepted for what was signed or sealed with them (sessions, links, recovery codes,
+# authenticator seeds) while a new SECRET_KEY rolls in.
+SECRET_KEY_FALLBACKS = env_list("SOTCLINIC_SECRET_KEY_FALLBACKS", [])
 # Production has no default: the start-up check refuses to run until the clinic names its host.
 ALLOWED_HOSTS = env_list(
     "SOTCLINIC_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
