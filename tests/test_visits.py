@@ -100,7 +100,7 @@ def test_conflicting_findings_are_named(prac_client: Client, draft_visit: Visit)
         ({"pelvis_locked.side": "left", "pelvis_locked.result": "positive"}, "pelvis_locked"),
         (
             {"occipital_fibre.line": "9", "occipital_fibre.area": "1", "occipital_fibre.side": "left"},
-            "occipital_fibre",
+            "Occipital fibre 1: line 9 is not 1–3.",
         ),
         ({"category": "cat7"}, "Unknown category"),
         ({"variant": "underwater"}, "Unknown protocol variant"),

@@ -52,6 +52,35 @@ def describe_finding(finding: dict[str, Any], kb: KnowledgeBase) -> str:
     return ", ".join(parts) or "examined"
 
 
+def finding_rows(findings: list[dict[str, Any]], kb: KnowledgeBase) -> list[dict[str, Any]]:
+    """Each stored finding for a list on a page, in stored order. The entries of an indicator that may be recorded
+    many times (fibres, CMRT: `multiple` in the knowledge base) are numbered when there is more than one
+    ("Occipital fibre 1", "Occipital fibre 2"), as on the visit page."""
+    counts: dict[str, int] = {}
+    for finding in findings:
+        counts[finding.get("indicator", "")] = counts.get(finding.get("indicator", ""), 0) + 1
+    seen: dict[str, int] = {}
+    rows = []
+    for finding in findings:
+        code = finding.get("indicator", "")
+        indicator = kb.indicators.get(code)
+        name = indicator_name(code, kb)
+        seen[code] = seen.get(code, 0) + 1
+        multiple = indicator is not None and indicator.multiple
+        if multiple and counts[code] > 1:
+            name = f"{name} {seen[code]}"
+        rows.append(
+            {
+                "code": code,
+                "name": name,
+                "text": describe_finding(finding, kb),
+                "positive": finding.get("result") == "positive",
+                "multiple": multiple,
+            }
+        )
+    return rows
+
+
 def describe_block(block: dict[str, Any]) -> str:
     landmark = LANDMARK_LABELS.get(block.get("landmark", ""), block.get("landmark", ""))
     angle = block.get("angle_deg", 0)

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Count
 
 from sotclinic.sot import default_kb
-from sotclinic.visits.display import category_label, describe_finding, indicator_name
+from sotclinic.visits.display import category_label, finding_rows
 from sotclinic.visits.models import Visit, VisitStatus
 
 if TYPE_CHECKING:
@@ -36,19 +36,7 @@ def chart_summary(*, patient: Patient, clinical: bool) -> dict[str, Any]:
     ]
     latest = signed[0] if signed else None
     summary["latest"] = latest
-    summary["latest_findings"] = (
-        [
-            {
-                "code": f["indicator"],
-                "name": indicator_name(f["indicator"], kb),
-                "text": describe_finding(f, kb),
-                "positive": f.get("result") == "positive",
-            }
-            for f in latest.findings
-        ]
-        if latest
-        else []
-    )
+    summary["latest_findings"] = finding_rows(latest.findings, kb) if latest else []
     return summary
 
 

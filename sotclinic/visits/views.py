@@ -25,10 +25,10 @@ from sotclinic.visits.display import (
     LANDMARK_LABELS,
     category_label,
     describe_block,
-    describe_finding,
+    finding_rows,
     indicator_name,
 )
-from sotclinic.visits.forms import AmendmentForm, draft_from_post, revision_from_post
+from sotclinic.visits.forms import MAX_ENTRIES, AmendmentForm, draft_from_post, revision_from_post
 from sotclinic.visits.gate import blocking_stops, caution_flags
 from sotclinic.visits.models import Visit
 from sotclinic.visits.services import (
@@ -49,17 +49,35 @@ def _errors(exc: ValidationError) -> list[str]:
 
 
 def _exam_rows(visit: Visit) -> list[dict[str, Any]]:
-    """The catalogue, grouped as in the reference, with this visit's recorded values."""
+    """The catalogue, grouped as in the reference, with this visit's recorded values. An indicator whose
+    knowledge-base entry is `multiple` (fibres, CMRT) gets every recorded entry, in order, or one blank entry."""
     kb = default_kb()
-    recorded = {f["indicator"]: f for f in visit.findings}
+    recorded: dict[str, dict[str, Any]] = {}
+    entries: dict[str, list[dict[str, Any]]] = {}
+    for finding in visit.findings:
+        recorded[finding["indicator"]] = finding
+        entries.setdefault(finding["indicator"], []).append(finding)
     groups = []
     for code, title, indicator_codes in kb.groups:
         rows = []
         for indicator_code in indicator_codes:
             indicator = kb.indicators[indicator_code]
-            rows.append({"indicator": indicator, "finding": recorded.get(indicator_code, {})})
+            row: dict[str, Any] = {"indicator": indicator, "finding": recorded.get(indicator_code, {})}
+            if indicator.multiple:
+                found = entries.get(indicator_code) or [{}]
+                row["entries"] = [{"n": n, "finding": f} for n, f in enumerate(found, start=1)]
+                row["max_entries"] = MAX_ENTRIES
+            rows.append(row)
         groups.append({"code": code, "title": title, "rows": rows})
     return groups
+
+
+def _organ_choices() -> list[str]:
+    """Organs the knowledge base's CMRT and fibre maps name: suggestions for the organ field (any text is taken)."""
+    kb = default_kb()
+    organs = {r.organ for reflexes in kb.cmrt_map.values() for r in reflexes}
+    organs |= {link.organ for links in kb.fibre_map.values() for link in links}
+    return sorted(organs)
 
 
 def _preview_protocol(visit: Visit) -> dict[str, Any] | None:
@@ -124,6 +142,9 @@ def _panel_context(visit: Visit) -> dict[str, Any]:
         "preview_recheck": [indicator_name(c, kb) for c in (preview or {}).get("recheck", [])],
         "missing_label": indicator_name((preview or {}).get("missing") or "", kb),
         "kb_version": kb.version,
+        # fibres and CMRT (`multiple` indicators) add no weight, so the evidence table never names them: list
+        # every entry here, as recorded
+        "multiple_findings": [row for row in finding_rows(visit.findings, kb) if row["multiple"]],
         # caution flags travel with the protocol: open ones, and those whose modification is recorded
         "caution_flags": RedFlag.objects.filter(patient_id=visit.patient_id, urgency=Urgency.CAUTION).exclude(
             status=FlagStatus.REFERRED
@@ -175,6 +196,7 @@ def _page_context(visit: Visit, errors: list[str] | None = None) -> dict[str, An
         "visit": visit,
         "patient": visit.patient,
         "groups": _exam_rows(visit),
+        "organ_choices": _organ_choices(),
         "can_carry_forward": previous_signed_visit(visit) is not None,
         "previous_visit": previous_signed_visit(visit),
         "errors": errors or [],
@@ -210,14 +232,7 @@ def _render_signed(
     context = {
         "visit": visit,
         "patient": visit.patient,
-        "findings": [
-            {
-                "name": indicator_name(f["indicator"], kb),
-                "text": describe_finding(f, kb),
-                "positive": f.get("result") == "positive",
-            }
-            for f in visit.findings
-        ],
+        "findings": finding_rows(visit.findings, kb),
         "amendments": visit.amendments.select_related("author"),
         "form": form,
         "blocks": [describe_block(b) for b in (visit.blocking or {}).get("blocks", [])],
