@@ -249,6 +249,85 @@ def test_enter_moves_on_and_a_half_filled_visit_is_still_there_after_leaving(
     assert "Heel (Achilles) tension" in page.locator("#live .assessment").inner_text()
 
 
+def test_several_fibres_and_a_cmrt_entry_by_keyboard_are_saved_as_separate_findings(
+    page: Any, practitioner: User, output_dir: Path
+) -> None:
+    patient = make_patient(practitioner, family="Nakamura", given="Yui")
+    give_consent(patient, practitioner)
+    log_in(page, practitioner)
+    page.goto(f"/patients/{patient.pk}/")
+    page.keyboard.press("Alt+n")
+    page.wait_for_url("**/visits/**")
+
+    user = Counted(page)
+    # occipital fibre 1: left, line 2, area 6, indicating T8
+    user.key("o", "l", "Tab", "2", "Tab", "6", "Tab", "t", "8")
+    assert page.evaluate("document.activeElement.name") == "occipital_fibre.1.level"
+    user.key("Escape")  # back to the entry
+    assert page.evaluate("document.activeElement.id") == "row-occipital_fibre-1"
+    user.key("o")  # the letter again, the entry filled: a second entry
+    assert page.evaluate("document.activeElement.id") == "row-occipital_fibre-2"
+    user.key("r", "Tab", "1", "Tab", "3", "Tab", "c", "2")
+    # CMRT: T5, stomach
+    user.key("Escape", "q", "Tab", "t", "5", "Tab")
+    user.type("stomach")
+    user.key("Alt+n")  # another CMRT entry, from inside the organ field …
+    assert page.evaluate("document.activeElement.id") == "row-cmrt-2"
+    user.key("Delete")  # … and removed again
+    assert page.locator("#multi-cmrt .exam-entry").count() == 1
+    assert page.evaluate("document.activeElement.id") == "row-cmrt-1"
+    wait_saved(page)
+    (output_dir / "keystrokes-fibres.txt").write_text(f"{user.count}\n")
+
+    visit = Visit.objects.get(patient=patient)
+    assert visit.findings == [
+        {"indicator": "occipital_fibre", "side": "left", "level": "T8", "line": 2, "area": 6},
+        {"indicator": "occipital_fibre", "side": "right", "level": "C2", "line": 1, "area": 3},
+        {"indicator": "cmrt", "level": "T5", "organ": "stomach"},
+    ]
+    live = page.locator("#multi-findings").inner_text()
+    assert "Occipital fibre 1: left, line 2, area 6, T8" in live
+    assert "Occipital fibre 2: right, line 1, area 3, C2" in live
+    assert "CMRT reflex: T5, stomach" in live
+
+    # the mouse: add a third fibre, then remove the first; the rest are renumbered and saved
+    page.click("#multi-occipital_fibre .entry-add")
+    page.select_option("select[name='occipital_fibre.3.side']", "bilateral")
+    page.fill("input[name='occipital_fibre.3.level']", "L4")
+    page.locator("input[name='occipital_fibre.3.level']").dispatch_event("change")
+    wait_saved(page)
+    page.click("#row-occipital_fibre-1 .entry-remove")
+    wait_saved(page)
+    assert page.locator("#multi-occipital_fibre .exam-entry").count() == 2
+    assert page.locator("#row-occipital_fibre-1 input[name='occipital_fibre.1.level']").input_value() == "C2"
+    visit.refresh_from_db()
+    assert [f.get("level") for f in visit.findings] == ["C2", "L4", "T5"]
+
+    # a duplicate is refused with its entry named, and the page says so
+    page.click("#multi-occipital_fibre .entry-add")
+    page.select_option("select[name='occipital_fibre.3.side']", "right")
+    for part, value in (("line", "1"), ("area", "3"), ("level", "C2")):
+        page.fill(f"input[name='occipital_fibre.3.{part}']", value)
+    page.locator("input[name='occipital_fibre.3.level']").dispatch_event("change")
+    page.wait_for_function("() => document.getElementById('save-status').textContent.startsWith('Not saved')")
+    assert "Occipital fibre 3 is the same as Occipital fibre 1" in page.locator("#save-status").inner_text()
+    visit.refresh_from_db()
+    assert len(visit.findings) == 3
+
+    page.reload()  # what is shown after a reload is what was saved
+    assert page.locator("#multi-occipital_fibre .exam-entry").count() == 2
+    assert page.locator("#multi-cmrt .exam-entry").count() == 1
+    page.click("#multi-occipital_fibre .entry-add")  # the new entry takes the keys
+    page.keyboard.type("l")
+    for key in ("Tab", "3", "Tab", "7", "Tab", "t", "1"):
+        page.keyboard.press(key)
+    wait_saved(page)
+    visit.refresh_from_db()
+    assert [f.get("level") for f in visit.findings] == ["C2", "L4", "T1", "T5"]
+    page.screenshot(path=str(output_dir / "visit-several-fibres.png"), full_page=True)
+    page.locator("#group-fibres").screenshot(path=str(output_dir / "visit-several-fibres-detail.png"))
+
+
 def test_a_red_flag_from_the_health_questions_holds_blocking_until_the_decision(
     page: Any, practitioner: User, output_dir: Path
 ) -> None:
