@@ -25,6 +25,7 @@ from sotclinic.audit.models import Action, AuditEvent
 from sotclinic.clinic.access import require_audit_reader
 from sotclinic.clinic.authn import require_recent_auth
 from sotclinic.clinic.http import ClinicRequest
+from sotclinic.clinic.models import User
 
 PAGE_SIZE = 50
 
@@ -81,6 +82,16 @@ def trail(request: ClinicRequest) -> HttpResponse:
     )
     query = request.GET.copy()
     query.pop("page", None)
+    # Rows about a member of staff (sign-in events, staff changes) name them by username, as the "Who" column does.
+    staff_ids = {e.object_id for e in page if e.object_type == "user"}
+    usernames = dict(
+        User.objects.filter(clinic_id=require_audit_reader(request.user), pk__in=staff_ids).values_list(
+            "pk", "username"
+        )
+    )
+    for event in page:
+        name = usernames.get(uuid.UUID(event.object_id)) if event.object_type == "user" else None
+        setattr(event, "staff_username", name)  # noqa: B010 - a display attribute for the template only
     context = {"form": form, "page": page, "query": query.urlencode()}
     return render(request, "audit/trail.html", context)
 

@@ -37,8 +37,11 @@ class NewStaffForm(forms.Form):
     title = forms.CharField(strip=False, required=False, help_text="e.g. Dr")
     username = forms.CharField(strip=False, required=False)
     email = forms.CharField(strip=False, required=False, label="E-mail (optional)")
+    # No role is preselected: giving someone administrator (or any) rights is a choice made on purpose.
     role = forms.ChoiceField(
-        choices=Role.choices, error_messages={"invalid_choice": "Role: choose one of the roles."}
+        choices=[("", "Choose a role…"), *Role.choices],
+        required=False,
+        error_messages={"invalid_choice": "Role: choose one of the roles."},
     )
 
 

@@ -37,7 +37,7 @@ def add(client: Client, **changes: str) -> Any:
 
 def link_in(response: Any) -> str:
     match = re.search(
-        r'<code class="setup-link">https?://[^/]+(/account/setup/[^<]+/)</code>', response.content.decode()
+        r'<code class="setup-link wrap">https?://[^/]+(/account/setup/[^<]+/)</code>', response.content.decode()
     )
     assert match, response.content.decode()
     return match.group(1)
@@ -46,7 +46,9 @@ def link_in(response: Any) -> str:
 def test_an_administrator_adds_a_practitioner_who_sets_a_password_then_two_factor(
     administrator: User, administrator_client: Client
 ) -> None:
-    assert administrator_client.get(NEW).status_code == 200
+    form = administrator_client.get(NEW)
+    assert form.status_code == 200
+    assert '<option value="" selected>Choose a role…</option>' in form.content.decode()  # none preselected
     response = add(administrator_client)
     assert response.status_code == 200
     html = response.content.decode()
@@ -167,6 +169,7 @@ def test_a_weak_or_mismatched_password_is_refused_and_nothing_saved(
         ({"title": "T" * 41}, "Title: at most 40 characters (it has 41)."),
         ({"email": "maya@"}, "E-mail: this is not an e-mail address."),
         ({"role": "superuser"}, "Role: choose one of the roles."),
+        ({"role": ""}, "Role: choose one of the roles."),
     ],
 )
 def test_bad_details_are_named_and_nothing_is_saved(

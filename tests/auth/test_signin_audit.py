@@ -138,4 +138,7 @@ def test_the_administrator_finds_failed_logins_on_the_audit_page(
     page = administrator_client.get("/audit/", {"action": "auth.login_failed"})
     assert page.status_code == 200
     assert [e.object_id for e in page.context["page"]] == [str(front_desk.pk)]
-    assert "Failed login" in page.content.decode()
+    html = page.content.decode()
+    assert "Failed login" in html
+    assert "staff member desk" in html  # the account tried, by username
+    assert 'href="/audit/"' in html  # administrators have the trail in their menu
