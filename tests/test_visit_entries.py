@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import html as html_lib
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -392,3 +393,57 @@ def test_the_api_reads_and_writes_every_entry(prac_client: Client, draft_visit: 
     assert response.status_code == 422 and "level 'T13'" in str(response.json()["detail"])
     draft_visit.refresh_from_db()
     assert draft_visit.revision == 1
+
+
+CLINIC_MULTIPLE = """
+name = "clinic-m"
+
+[[indicators]]
+code = "cranial_fault"
+name = "Cranial fault"
+how = "A cranial fault found on palpation; record the level it relates to."
+group = "fibres"
+has_result = false
+sides = ["left", "right"]
+side_meaning = "side of the fault"
+has_level = true
+multiple = true
+shortcut = "s"
+"""
+
+
+@pytest.fixture
+def clinic_kb(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    path = tmp_path / "clinic-m.toml"
+    path.write_text(CLINIC_MULTIPLE)
+    monkeypatch.setenv("SOTCLINIC_KB_OVERRIDE", str(path))
+    default_kb.cache_clear()
+    yield
+    monkeypatch.delenv("SOTCLINIC_KB_OVERRIDE")
+    default_kb.cache_clear()
+
+
+@pytest.mark.django_db
+def test_which_indicators_take_several_entries_is_read_from_the_knowledge_base(
+    clinic_kb: None, prac_client: Client, draft_visit: Visit
+) -> None:
+    """A clinic's knowledge file may add a `multiple` indicator: the page takes several entries for it too."""
+    page = prac_client.get(reverse("visits:detail", kwargs={"visit_id": draft_visit.pk})).content.decode()
+    assert 'id="row-cranial_fault-1"' in page and 'data-add="cranial_fault"' in page
+    assert 'id="row-arm_fossa"' in page and 'data-add="arm_fossa"' not in page
+    data = {
+        "cranial_fault.1.side": "left",
+        "cranial_fault.1.level": "C1",
+        "cranial_fault.2.side": "right",
+        "cranial_fault.2.level": "C1",
+        "arm_fossa.result": "positive",
+        "arm_fossa.side": "left",
+    }
+    html = autosave(prac_client, draft_visit, data).content.decode()
+    assert "Not saved" not in html
+    draft_visit.refresh_from_db()
+    assert draft_visit.findings == [
+        {"indicator": "arm_fossa", "result": "positive", "side": "left"},
+        {"indicator": "cranial_fault", "side": "left", "level": "C1"},
+        {"indicator": "cranial_fault", "side": "right", "level": "C1"},
+    ]
