@@ -395,6 +395,27 @@ def test_the_api_reads_and_writes_every_entry(prac_client: Client, draft_visit: 
     assert draft_visit.revision == 1
 
 
+@pytest.mark.django_db
+def test_the_api_refuses_an_exact_repeat_of_an_entry(prac_client: Client, draft_visit: Visit) -> None:
+    url = f"/api/visits/{draft_visit.pk}"
+    findings = [*THREE_FIBRES_STORED, *TWO_CMRT_STORED, {**TWO_CMRT_STORED[0], "organ": " stomach "}]
+    response = prac_client.patch(url, {"findings": findings}, content_type="application/json")
+    assert response.status_code == 422
+    assert response.json()["detail"]["findings"] == [
+        "finding 6 (cmrt) is the same as finding 4 (same side, level, line, area and organ): record it once"
+    ]
+    draft_visit.refresh_from_db()
+    assert draft_visit.revision == 0 and draft_visit.findings == []
+    # a non-multiple indicator given twice is a re-test, as before: the later one wins
+    retest = [
+        {"indicator": "arm_fossa", "result": "negative"},
+        {"indicator": "arm_fossa", "result": "positive"},
+    ]
+    response = prac_client.patch(url, {"findings": retest}, content_type="application/json")
+    assert response.status_code == 200
+    assert response.json()["findings"] == [{"indicator": "arm_fossa", "result": "positive"}]
+
+
 CLINIC_MULTIPLE = """
 name = "clinic-m"
 

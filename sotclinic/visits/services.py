@@ -16,10 +16,10 @@ from django.utils import timezone
 from sotclinic.audit.models import Action
 from sotclinic.audit.services import audit_record
 from sotclinic.clinic.text import strings_in, text_problem
-from sotclinic.sot import default_kb
+from sotclinic.sot import KnowledgeBase, default_kb
 from sotclinic.sot import protocol as sot_protocol
 from sotclinic.sot.classify import classify
-from sotclinic.sot.findings import parse_findings
+from sotclinic.sot.findings import parse_finding, parse_findings
 from sotclinic.visits.gate import blocking_stops, caution_flags
 from sotclinic.visits.models import Amendment, Recheck, Visit, VisitStatus
 
@@ -133,6 +133,25 @@ def _validate_blocking(raw: dict[str, Any], category: str, errors: dict[str, lis
     }
 
 
+def _repeated_entry(raw: list[dict[str, Any]], kb: KnowledgeBase) -> str | None:
+    """An indicator the knowledge base marks `multiple` (fibres, CMRT) may be recorded many times, but two entries
+    with the same side/level/line/area/organ are the same finding (sotclinic.sot.findings): a note refuses the
+    repeat, naming both, rather than silently keeping one (the visit page names its entries itself)."""
+    seen: dict[tuple[Any, ...], int] = {}
+    for index, item in enumerate(raw, start=1):
+        finding = parse_finding(item, kb, index)
+        if not kb.indicators[finding.indicator].multiple:
+            continue
+        key = (finding.indicator, finding.side, finding.level, finding.line, finding.area, finding.organ)
+        if key in seen:
+            return (
+                f"finding {index} ({finding.indicator}) is the same as finding {seen[key]} "
+                "(same side, level, line, area and organ): record it once"
+            )
+        seen[key] = index
+    return None
+
+
 def _compute(draft: VisitDraft, visit: Visit) -> tuple[dict[str, Any], dict[str, Any]]:
     """Validate a draft and work out the assessment and protocol it implies. Raises ValidationError."""
     errors: dict[str, list[str]] = {}
@@ -166,9 +185,13 @@ def _compute(draft: VisitDraft, visit: Visit) -> tuple[dict[str, Any], dict[str,
         errors["category"] = [f"Unknown category {draft.category!r}."]
     try:
         findings = parse_findings(draft.findings, kb)
+        repeated = _repeated_entry(draft.findings, kb)
     except ValueError as exc:
         errors["findings"] = [str(exc)]
         raise ValidationError(errors) from None
+    if repeated:
+        errors["findings"] = [repeated]
+        raise ValidationError(errors)
     assessment = classify(findings, kb)
     suggested = assessment.category or ""
     values: dict[str, Any] = {
