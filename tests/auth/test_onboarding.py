@@ -37,7 +37,8 @@ def add(client: Client, **changes: str) -> Any:
 
 def link_in(response: Any) -> str:
     match = re.search(
-        r'<code class="setup-link wrap">https?://[^/]+(/account/setup/[^<]+/)</code>', response.content.decode()
+        r'<code class="setup-link wrap">https?://[^/]+(/account/setup/[^<]+/)</code>',
+        response.content.decode(),
     )
     assert match, response.content.decode()
     return match.group(1)
