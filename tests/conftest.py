@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
 
-from sotclinic.clinic.authn import mfa_required
+from sotclinic.clinic.authn import AUTH_AT, mfa_required
 from sotclinic.clinic.models import Clinic, Role, SealedTOTPDevice, User
 from sotclinic.patients.consent import (
     DEFAULT_CONSENT_TEXT,
@@ -112,6 +113,14 @@ def code_for(device: SealedTOTPDevice, *, steps_ahead: int = 0) -> str:
     return (
         f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=steps_ahead):06d}"
     )
+
+
+def stale_auth(client: Client, minutes: float = 6) -> None:
+    """Move the client's last password (and code) entry `minutes` into the past: actions behind
+    require_recent_auth(minutes=5) then ask to confirm it is you first."""
+    session = client.session
+    session[AUTH_AT] = time.time() - minutes * 60
+    session.save()
 
 
 def client_for(user: User) -> Client:

@@ -4,7 +4,6 @@ expiring set-up link; bad details are refused with a message naming the field an
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 import pytest
@@ -12,10 +11,9 @@ from django.core import mail
 from django.test import Client
 
 from sotclinic.audit.models import Action, AuditEvent
-from sotclinic.clinic.authn import AUTH_AT
 from sotclinic.clinic.models import Clinic, Role, User
 from sotclinic.clinic.services import user_deactivate
-from tests.conftest import PASSWORD, client_for, make_user
+from tests.conftest import PASSWORD, client_for, make_user, stale_auth
 
 pytestmark = pytest.mark.django_db
 
@@ -198,9 +196,7 @@ def test_the_link_is_e_mailed_when_an_address_is_given(administrator_client: Cli
 
 
 def test_adding_staff_needs_a_fresh_confirmation(administrator_client: Client) -> None:
-    session = administrator_client.session
-    session[AUTH_AT] = time.time() - 6 * 60
-    session.save()
+    stale_auth(administrator_client)
     response = add(administrator_client)
     assert response.status_code == 302 and response["Location"].startswith("/account/confirm/")
     assert not User.objects.filter(username="dr.lindqvist").exists()

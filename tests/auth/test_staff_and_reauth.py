@@ -13,17 +13,11 @@ from django.test import Client, RequestFactory
 from sotclinic.audit.models import Action, AuditEvent
 from sotclinic.clinic.authn import AUTH_AT, require_recent_auth
 from sotclinic.clinic.models import Clinic, Role, SealedTOTPDevice, User
-from tests.conftest import PASSWORD, client_for, code_for, confirmed_totp, make_user
+from tests.conftest import PASSWORD, client_for, code_for, confirmed_totp, make_user, stale_auth
 
 pytestmark = pytest.mark.django_db
 
 STAFF = "/clinic/staff/"
-
-
-def stale(client: Client, minutes: float = 6) -> None:
-    session = client.session
-    session[AUTH_AT] = time.time() - minutes * 60
-    session.save()
 
 
 def test_the_staff_page_lists_the_clinics_staff_only(
@@ -41,7 +35,7 @@ def test_the_staff_page_lists_the_clinics_staff_only(
 def test_a_role_change_needs_a_fresh_password_and_code(
     administrator: User, administrator_client: Client, front_desk: User
 ) -> None:
-    stale(administrator_client)
+    stale_auth(administrator_client)
     response = administrator_client.post(
         f"/clinic/staff/{front_desk.pk}/role/",
         {"role": Role.PRACTITIONER},
@@ -83,12 +77,12 @@ def test_a_role_change_needs_a_fresh_password_and_code(
 
 
 def test_deactivation_needs_re_authentication_too(administrator_client: Client, front_desk: User) -> None:
-    stale(administrator_client)
+    stale_auth(administrator_client)
     response = administrator_client.post(f"/clinic/staff/{front_desk.pk}/deactivate/")
     assert response["Location"].startswith("/account/confirm/")
     front_desk.refresh_from_db()
     assert front_desk.is_active
-    stale(administrator_client, minutes=4)  # within the five minutes
+    stale_auth(administrator_client, minutes=4)  # within the five minutes
     response = administrator_client.post(f"/clinic/staff/{front_desk.pk}/deactivate/", follow=True)
     assert "Desk Test can no longer log in (0 sessions ended)." in response.content.decode()
     front_desk.refresh_from_db()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-import time
 import zipfile
 
 import pytest
@@ -14,23 +13,16 @@ from django.test import Client
 
 from sotclinic.audit.integrity import verify_trail
 from sotclinic.audit.models import Action, AuditEvent
-from sotclinic.clinic.authn import AUTH_AT
 from sotclinic.clinic.models import User
 from sotclinic.patients.models import Patient
 from sotclinic.reports.deidentified import K_MIN, pseudonym
 from sotclinic.reports.models import ResearchKey
 from sotclinic.reports.services import research_key
-from tests.conftest import PASSWORD, client_for, make_signed_visit
+from tests.conftest import PASSWORD, client_for, make_signed_visit, stale_auth
 
 pytestmark = pytest.mark.django_db
 
 URL = "/research/export.zip"
-
-
-def stale(client: Client, minutes: float = 6) -> None:
-    session = client.session
-    session[AUTH_AT] = time.time() - minutes * 60
-    session.save()
 
 
 def exports() -> list[AuditEvent]:
@@ -121,7 +113,7 @@ def test_every_other_role_is_refused_and_nothing_is_written(
     assert response.status_code == 403
     assert response["Content-Type"].startswith("text/html")
     # refused for the role whatever the re-authentication: not sent to confirm who they are
-    stale(client)
+    stale_auth(client)
     assert client.post(URL).status_code == 403
     assert client.get(URL).status_code == 405
     assert exports() == [] and not ResearchKey.objects.exists()
@@ -152,7 +144,7 @@ def test_without_a_recent_re_authentication_the_researcher_confirms_first_then_d
     researcher: User, researcher_client: Client, practitioner: User, patient: Patient
 ) -> None:
     make_signed_visit(patient, practitioner)
-    stale(researcher_client)
+    stale_auth(researcher_client)
     response = researcher_client.post(URL, HTTP_REFERER="http://testserver/")
     assert response.status_code == 302
     assert response["Location"] == "/account/confirm/?next=http%3A%2F%2Ftestserver%2F"
@@ -168,7 +160,7 @@ def test_without_a_recent_re_authentication_the_researcher_confirms_first_then_d
 
 
 def test_a_wrong_password_exports_nothing(researcher_client: Client, patient: Patient) -> None:
-    stale(researcher_client)
+    stale_auth(researcher_client)
     assert researcher_client.post(URL).status_code == 302
     refused = researcher_client.post("/account/confirm/", {"password": "not-the-password", "next": "/"})
     assert refused.status_code == 422
