@@ -1,41 +1,63 @@
 """Licensed item text, loaded from a clinic's own file and checked against the instrument's structure.
 
-sotclinic never ships the text of a licensed questionnaire.  A clinic that holds a licence writes the text into
-one TOML file per instrument::
+sotclinic never ships the text of a licensed questionnaire.  A clinic that holds a licence writes the text, and
+the wording of the answer options, into one TOML file per instrument::
 
-    instrument = "odi"
-    version = "2.1a"                  # must equal the instrument version sotclinic scores
-    licence = "Mapi Research Trust licence no. 1234"   # required unless the instrument ships its own text
+    instrument = "pss10"
+    version = "10-item"               # must equal the instrument version sotclinic scores
+    licence = "Licence no. 1234 from the author"       # required unless the instrument ships its own text
     language = "en-GB"                # optional
-    title = "Oswestry Disability Index"                # optional
+    title = "Perceived Stress Scale"  # optional
     instructions = "..."              # optional
 
+    # The wording of a response set's options, once for every item that uses the set (the set names are the
+    # instrument's own: see [responses.*] in sotclinic/data/measures/<code>.toml).  One text per option, in
+    # value order.
+    [responses.default]
+    options = ["...", "...", "...", "...", "..."]
+    # for a numeric scale instead: anchors = ["low end", "high end"]   (optional)
+
     [items.q1]
-    text = "Pain intensity"
-    options = ["...", "...", "...", "...", "...", "..."]   # one per response option, in value order
-    # for a numeric scale instead: anchors = ["no pain", "worst pain imaginable"]   (optional)
+    text = "..."
+    # options = [...]                 # this item's own option wording, instead of its response set's
+    # anchors = ["...", "..."]        # likewise for an item on a numeric scale
+
+Where each item has its own statements (the ODI's ten sections of six), every item gives ``options``.
 
 ``load_item_text("odi", path)`` checks that the file names this instrument and version, gives text for exactly
-its items q1 … qN (no extras), and one option text per response option, then returns a frozen
-:class:`ItemText` carrying the file's SHA-256 so every administration can record which text it showed.
+its items q1 … qN (no extras), and for every item whose answers are listed options the wording of each option
+(its own, or its response set's: one text per option, no more, no fewer, none empty or repeated, one line of
+at most :data:`OPTION_MAX_CHARS` characters).  It returns a frozen :class:`ItemText` in which each entry carries
+its resolved option wording, and the file's SHA-256 so every administration can record which text it showed.
+The wording is for display only: the values, points and scoring stay the instrument's.
+
+A refusal names the file, the instrument, the item or response set and the option::
+
+    odi.toml: odi item 'q3' option 4 (value 3): must not be empty
 """
 
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sotclinic import datafile
+from sotclinic.datafile import At, as_table, check_keys, type_name
 from sotclinic.measures.instruments import (
     Instrument,
     MeasuresDataError,
+    ResponseSet,
     instrument,
-    parse_toml,
 )
 
-__all__ = ["ItemText", "ItemTextError", "ItemTextEntry", "load_item_text"]
+__all__ = ["OPTION_MAX_CHARS", "ItemText", "ItemTextEntry", "ItemTextError", "load_item_text"]
+
+#: the longest wording of one answer option or scale anchor, in characters
+OPTION_MAX_CHARS = 300
 
 
 class ItemTextError(MeasuresDataError):
@@ -45,9 +67,10 @@ class ItemTextError(MeasuresDataError):
 @dataclass(frozen=True)
 class ItemTextEntry:
     text: str
-    #: one text per response option, in the order of the option values ( () for a numeric scale)
+    #: one text per response option, in the order of the option values: the item's own wording or its
+    #: response set's ( () for a numeric scale)
     options: tuple[str, ...]
-    #: the low and high anchors of a numeric scale, or ()
+    #: the low and high anchors of a numeric scale (the item's own or its response set's), or ()
     anchors: tuple[str, ...]
 
 
@@ -66,116 +89,174 @@ class ItemText:
     file: str
 
 
-def _fail(src: str, entry: str | None, reason: str) -> ItemTextError:
-    return ItemTextError(f"{src}: {entry}: {reason}" if entry else f"{src}: {reason}")
+class _At(At):
+    """Where a value comes from: file name + entry; its errors are ItemTextError."""
+
+    __slots__ = ()
+    error_class = ItemTextError
 
 
-def _string(table: Mapping[str, Any], key: str, src: str, entry: str | None, required: bool) -> str:
+_TOP_KEYS = {"instrument", "version", "licence", "language", "title", "instructions", "responses", "items"}
+
+
+def _string(table: Mapping[str, Any], key: str, at: _At, required: bool) -> str:
     if key not in table:
         if required:
-            raise _fail(src, entry, f"missing required key {key!r}")
+            raise at.error(f"missing required key {key!r}")
         return ""
     value = table[key]
     if not isinstance(value, str) or not value.strip():
-        raise _fail(src, entry, f"{key!r} must be a non-empty string")
+        raise at.error(f"{key!r} must be a non-empty string")
     return value
 
 
-def _texts(table: Mapping[str, Any], key: str, src: str, entry: str) -> tuple[str, ...]:
-    value = table[key]
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise _fail(src, entry, f"{key!r} must be a list of non-empty strings")
-    return tuple(value)
+def _wording(value: object, at: _At, earlier: Mapping[str, str]) -> str:
+    """One option's (or anchor's) wording: a non-empty line of text, not too long, not a repeat."""
+    if not isinstance(value, str):
+        raise at.error(f"must be a text, got {type_name(value)}")
+    if not value.strip():
+        raise at.error("must not be empty")
+    control = next((c for c in value if unicodedata.category(c) == "Cc"), None)
+    if control is not None:
+        raise at.error(f"must be one line of text without control characters (it has U+{ord(control):04X})")
+    if len(value) > OPTION_MAX_CHARS:
+        raise at.error(f"is {len(value)} characters long: at most {OPTION_MAX_CHARS}")
+    same = earlier.get(" ".join(value.split()).casefold())
+    if same is not None:
+        raise at.error(f"the same text as {same}")
+    return value
+
+
+def _texts(table: Mapping[str, Any], key: str, at: _At, places: list[str], describe: str) -> tuple[str, ...]:
+    """``key``'s list of texts, one per place ("option 1 (value 0)", …); ``describe`` names the answers."""
+    raw = table[key]
+    if not isinstance(raw, list):
+        raise at.error(f"{key!r} must be a list of {len(places)} texts, got {type_name(raw)}")
+    if key == "anchors" and len(raw) != 2:
+        raise at.error("'anchors' must be two texts: the low end and the high end")
+    if len(raw) != len(places):
+        raise at.error(f"{len(raw)} option texts for {len(places)} answers ({describe})")
+    seen: dict[str, str] = {}
+    texts: list[str] = []
+    for place, value in zip(places, raw, strict=True):
+        text = _wording(value, at.sub(place), seen)
+        seen[" ".join(text.split()).casefold()] = place
+        texts.append(text)
+    return tuple(texts)
+
+
+def _options(table: Mapping[str, Any], at: _At, responses: ResponseSet) -> tuple[str, ...]:
+    places = [f"option {i} (value {o.value})" for i, o in enumerate(responses.options, 1)]
+    return _texts(table, "options", at, places, responses.describe())
+
+
+def _anchors(table: Mapping[str, Any], at: _At, responses: ResponseSet) -> tuple[str, ...]:
+    places = [f"anchor 1 (value {responses.min})", f"anchor 2 (value {responses.max})"]
+    return _texts(table, "anchors", at, places, "the low end and the high end")
+
+
+def _set_wording(
+    name: str, raw: object, inst: Instrument, sets: Mapping[str, ResponseSet], top: _At
+) -> tuple[str, ...]:
+    """The wording a file gives once for response set ``name``: its options, or a scale's two anchors."""
+    if name not in sets:
+        known = ", ".join(sets)
+        raise top.sub(f"{inst.code} responses").error(
+            f"{name!r} is not a response set of {inst.code} (response sets: {known})"
+        )
+    responses = sets[name]
+    at = top.sub(f"{inst.code} responses {name!r}")
+    table = as_table(raw, f"[responses.{name}]", at)
+    check_keys(table, {"options", "anchors"}, at)
+    if responses.options:
+        if "anchors" in table:
+            raise at.error("this response set has listed options: give 'options', not 'anchors'")
+        if "options" not in table:
+            raise at.error(f"missing 'options' ({len(responses.options)} texts, one per answer)")
+        return _options(table, at, responses)
+    if "options" in table:
+        raise at.error("this response set is a numeric scale: give 'anchors' (low, high), not 'options'")
+    if "anchors" not in table:
+        raise at.error("missing 'anchors' (the low end and the high end)")
+    return _anchors(table, at, responses)
 
 
 def load_item_text(code: str | Instrument, path: str | Path) -> ItemText:
     """Read ``path`` and validate it against instrument ``code``; ItemTextError naming what does not fit."""
     inst = code if isinstance(code, Instrument) else instrument(code)
     path = Path(path)
-    src = str(path)
+    top = _At(str(path))
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ItemTextError(f"{src}: cannot read the file: {exc.strerror or exc}") from None
-    try:
-        doc = parse_toml(data, src)
-    except MeasuresDataError as exc:
-        raise ItemTextError(str(exc)) from None
+        raise top.error(f"cannot read the file: {exc.strerror or exc}") from None
+    doc = datafile.parse_toml(data, top, allow_bom=True)
 
-    unknown = sorted(
-        set(doc) - {"instrument", "version", "licence", "language", "title", "instructions", "items"}
-    )
-    if unknown:
-        raise _fail(src, None, f"unknown key {unknown[0]!r}")
-    named = _string(doc, "instrument", src, None, True)
+    check_keys(doc, _TOP_KEYS, top)
+    named = _string(doc, "instrument", top, True)
     if named != inst.code:
-        raise _fail(src, None, f"the file is for {named!r}, not {inst.code!r}")
-    version = _string(doc, "version", src, None, True)
+        raise top.error(f"the file is for {named!r}, not {inst.code!r}")
+    version = _string(doc, "version", top, True)
     if version != inst.version:
-        raise _fail(
-            src, None, f"version {version!r} differs from the version sotclinic scores ({inst.version!r})"
-        )
-    licence = _string(doc, "licence", src, None, not inst.ship_text)
+        raise top.error(f"version {version!r} differs from the version sotclinic scores ({inst.version!r})")
+    licence = _string(doc, "licence", top, not inst.ship_text)
+
+    sets = {item.responses.code: item.responses for item in inst.items.values()}
+    set_wording = {
+        name: _set_wording(name, raw, inst, sets, top)
+        for name, raw in as_table(doc.get("responses", {}), "[responses]", top).items()
+    }
 
     raw_items = doc.get("items")
     if not isinstance(raw_items, dict):
-        raise _fail(src, None, "missing [items.q1] … tables")
+        raise top.error("missing [items.q1] … tables")
     extra = [c for c in raw_items if c not in inst.items]
     if extra:
         verb = "is not an item" if len(extra) == 1 else "are not items"
-        raise _fail(
-            src, None, f"{', '.join(map(repr, extra))} {verb} of {inst.code} (items: q1–q{len(inst.items)})"
-        )
+        raise top.error(f"{', '.join(map(repr, extra))} {verb} of {inst.code} (items: q1–q{len(inst.items)})")
     absent = [c for c in inst.items if c not in raw_items]
     if absent:
-        raise _fail(src, None, f"no text for {', '.join(absent)}")
+        raise top.error(f"no text for {', '.join(absent)}")
 
     entries: dict[str, ItemTextEntry] = {}
     for item_code, item in inst.items.items():
-        entry = f"item {item_code!r}"
+        at = top.sub(f"{inst.code} item {item_code!r}")
         table = raw_items[item_code]
         if not isinstance(table, dict):
-            raise _fail(src, entry, "must be a table with 'text'")
-        bad = sorted(set(table) - {"text", "options", "anchors"})
-        if bad:
-            raise _fail(src, entry, f"unknown key {bad[0]!r}")
+            raise at.error("must be a table with 'text'")
+        check_keys(table, {"text", "options", "anchors"}, at)
         responses = item.responses
         options: tuple[str, ...] = ()
         anchors: tuple[str, ...] = ()
         if responses.options:
             if "anchors" in table:
-                raise _fail(src, entry, "this item has listed options: give 'options', not 'anchors'")
-            if "options" not in table:
-                raise _fail(src, entry, f"missing 'options' ({len(responses.options)} texts, one per answer)")
-            options = _texts(table, "options", src, entry)
-            if len(options) != len(responses.options):
-                raise _fail(
-                    src,
-                    entry,
-                    f"{len(options)} option texts for {len(responses.options)} answers "
-                    f"({responses.describe()})",
+                raise at.error("this item has listed options: give 'options', not 'anchors'")
+            if "options" in table:
+                options = _options(table, at, responses)
+            elif responses.code in set_wording:
+                options = set_wording[responses.code]
+            else:
+                raise at.error(
+                    f"missing 'options' ({len(responses.options)} texts, one per answer), here or once "
+                    f"for every item of its response set under [responses.{responses.code}]"
                 )
         else:
             if "options" in table:
-                raise _fail(
-                    src, entry, "this item is a numeric scale: give 'anchors' (low, high), not 'options'"
-                )
-            if "anchors" in table:
-                anchors = _texts(table, "anchors", src, entry)
-                if len(anchors) != 2:
-                    raise _fail(src, entry, "'anchors' must be two texts: the low end and the high end")
+                raise at.error("this item is a numeric scale: give 'anchors' (low, high), not 'options'")
+            own = "anchors" in table
+            anchors = _anchors(table, at, responses) if own else set_wording.get(responses.code, ())
         entries[item_code] = ItemTextEntry(
-            text=_string(table, "text", src, entry, True), options=options, anchors=anchors
+            text=_string(table, "text", at, True), options=options, anchors=anchors
         )
 
     return ItemText(
         instrument=inst.code,
         version=version,
         licence=licence,
-        language=_string(doc, "language", src, None, False),
-        title=_string(doc, "title", src, None, False),
-        instructions=_string(doc, "instructions", src, None, False),
+        language=_string(doc, "language", top, False),
+        title=_string(doc, "title", top, False),
+        instructions=_string(doc, "instructions", top, False),
         items=entries,
         sha256=hashlib.sha256(data).hexdigest(),
-        file=src,
+        file=str(path),
     )
