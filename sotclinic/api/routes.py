@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.security import django_auth
-from pydantic import ConfigDict, Field
 
+from sotclinic.api.schema import REFUSED_ANYWAY, visit_patch_model
 from sotclinic.audit.models import Action
 from sotclinic.audit.services import audit_record
 from sotclinic.clinic.access import get_visit
 from sotclinic.clinic.models import User
+from sotclinic.sot import default_kb
 from sotclinic.visits.models import Visit
 from sotclinic.visits.services import VisitLocked, draft_from_visit, visit_save_draft
 
@@ -52,19 +53,11 @@ class VisitOut(Schema):
     amendments: list[AmendmentOut]
 
 
-class VisitPatch(Schema):
-    """The fields a client may change on a draft. Blocking is recorded on the visit page, behind the safety gate;
-    any other key is refused (422), never silently dropped."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    complaint: str | None = Field(default=None, max_length=300)
-    pain: int | None = Field(default=None, ge=0, le=10)
-    subjective: str | None = Field(default=None, max_length=5000)
-    findings: list[dict[str, Any]] | None = None
-    category: str | None = None
-    override_reason: str | None = Field(default=None, max_length=500)
-    plan: str | None = Field(default=None, max_length=5000)
+if TYPE_CHECKING:
+    VisitPatch = Schema
+else:
+    # built from the knowledge base at start-up (its indicators, sides, results, ranges and categories)
+    VisitPatch = visit_patch_model(default_kb())
 
 
 class ErrorOut(Schema):
@@ -132,16 +125,34 @@ def read_visit(request: HttpRequest, visit_id: uuid.UUID) -> dict[str, Any]:
     return _out(visit)
 
 
+_REFUSED = "; ".join(REFUSED_ANYWAY.values())
+
+
 @api.patch(
     "/visits/{uuid:visit_id}",
     response={200: VisitOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    openapi_extra={
+        "responses": {
+            400: {"description": "The body is not JSON."},
+            409: {
+                "description": "The note is signed and locked: add an amendment on the visit page instead."
+            },
+            422: {
+                "description": "Refused, nothing saved. A body the schema does not allow, or one it allows but "
+                f"the visit services refuse for a reason JSON Schema cannot say: {_REFUSED}. "
+                'The detail maps each field to its messages (e.g. {"findings": ["finding 2 (pelvic_sway): '
+                "value 99 is outside 0–10 cm\"]}), or is django-ninja's list of validation errors."
+            },
+        }
+    },
 )
 def patch_visit(request: HttpRequest, visit_id: uuid.UUID, payload: VisitPatch) -> dict[str, Any]:
     visit = get_visit(_user(request), visit_id)
     if visit.is_signed:
         raise VisitLocked()
     draft = draft_from_visit(visit)
-    for key, value in payload.dict(exclude_unset=True).items():
+    for key in payload.model_fields_set:
+        value = getattr(payload, key)
         setattr(draft, key, value if value is not None or key == "pain" else getattr(draft, key))
     visit = visit_save_draft(visit=visit, by=_user(request), draft=draft)
     return _out(visit)

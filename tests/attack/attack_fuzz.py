@@ -25,10 +25,24 @@ from schemathesis import GenerationMode
 from schemathesis.core.failures import Failure
 
 # Failures the API is known to give, each pinned to its exact signature (code, status, a fragment of the message).
-# None today, so any failure fails the run. The three this suite found are fixed and guarded by tests in
-# test_attack_api_fuzz.py: a 400 for a body that is not JSON and django-ninja's list-shaped 422 (the schema documents
-# both), and Django's HTML 404 for a visit id that is not a UUID (a JSON handler404 answers under /api/).
-KNOWN: dict[str, tuple[str, int, str]] = {}
+# The three schema violations this suite found are fixed and guarded by tests in test_attack_api_fuzz.py: a 400 for a
+# body that is not JSON and django-ninja's list-shaped 422 (the schema documents both), and Django's HTML 404 for a
+# visit id that is not a UUID (a JSON handler404 answers under /api/).
+# What is left are the 422s for schema-valid bodies that a rule JSON Schema cannot express refuses; the schema's 422
+# response names each (sotclinic.api.schema.REFUSED_ANYWAY). The third there, text with half of a surrogate pair,
+# cannot come from schemathesis: it draws UTF-8-encodable text only.
+KNOWN: dict[str, tuple[str, int, str]] = {
+    # the category chosen differs from the one the classification rule suggests for the findings (these and those
+    # already on the visit) and there is no override_reason: a rule across fields, worked out from the findings
+    "override without a reason": (
+        "ST202",
+        422,
+        '{"detail": {"override_reason": ["Give a reason for choosing',
+    ),
+    # two entries of a fibre/CMRT indicator with the same side, level, line, area and organ: a rule across the items
+    # of the list (uniqueItems would also forbid repeating a single indicator, which the API allows: later wins)
+    "repeated fibre/CMRT entry": ("ST202", 422, "is the same as finding"),
+}
 
 
 @dataclass
@@ -74,13 +88,12 @@ class FuzzReport:
             by_op[(op, mode)] += n
             lines.append(f"  {op} [{mode}] -> {status}: {n}")
         groups: Counter[tuple[str, str, int, str]] = Counter(
-            (f.code, f.title, f.status, f.known or ("reported" if f.code.startswith("ST2") else "NEW"))
-            for f in self.findings
+            (f.code, f.title, f.status, f.known or "NEW") for f in self.findings
         )
         lines.append(f"{len(self.findings)} check failure(s), in {len(groups)} kind(s):")
         for (code, title, status, known), n in sorted(groups.items()):
             lines.append(
-                f"  {code} {title} [{status}] x{n} ({known if known in ('NEW', 'reported') else 'known: ' + known})"
+                f"  {code} {title} [{status}] x{n} ({known if known == 'NEW' else 'known: ' + known})"
             )
         lines.append(
             f"5xx responses: {self.responses_5xx}; schema violations: {len(self.schema_violations)} "
