@@ -239,7 +239,8 @@ EMAIL_HOST_USER = env_str("SOTCLINIC_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = env_str("SOTCLINIC_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("SOTCLINIC_EMAIL_TLS", True)
 DEFAULT_FROM_EMAIL = env_str("SOTCLINIC_EMAIL_FROM", "sotclinic <no-reply@localhost>")
-# A folder of licensed item-text files (<instrument>.toml) the clinic holds a licence for; never shipped.
+# A folder of licensed item-text files, never shipped: <clinic slug>/<instrument>.toml for the clinic that holds the
+# licence, <instrument>.toml directly in the folder for every clinic (sotclinic/outcomes/services.py, licensed_text).
 SOTCLINIC_ITEM_TEXT_DIR = env_str("SOTCLINIC_ITEM_TEXT_DIR", "") or None
 
 # No patient name reaches a log: paths carry only UUIDs, and every handler drops query strings (a search's ?q=,

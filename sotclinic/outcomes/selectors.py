@@ -152,7 +152,11 @@ def outcomes_summary(*, patient: Patient, clinical: bool) -> dict[str, Any]:
     assigned = {a.instrument for a in assignments}
     summary: dict[str, Any] = {
         "assignments": [
-            {"assignment": a, "name": instrument(a.instrument).name, "offerable": offerable(a.instrument)}
+            {
+                "assignment": a,
+                "name": instrument(a.instrument).name,
+                "offerable": offerable(a.instrument, patient.clinic),
+            }
             for a in assignments
         ],
         "due": due_for(patient),

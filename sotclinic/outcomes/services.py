@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import re
 import secrets
 import tomllib
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from sotclinic.audit.models import Action
 from sotclinic.audit.services import audit_record
 from sotclinic.measures import (
     Instrument,
+    ItemText,
     ScoringError,
     default_instruments,
     instrument,
@@ -30,13 +32,15 @@ from sotclinic.measures import (
 from sotclinic.outcomes.models import Assignment, PortalLink, Response, Source, Timepoint
 
 if TYPE_CHECKING:
-    from sotclinic.clinic.models import User
+    from sotclinic.clinic.models import Clinic, User
     from sotclinic.patients.models import Patient
 
 DEFAULTS_FILE = Path(__file__).resolve().parent.parent / "data" / "outcomes" / "defaults.toml"
 TOKEN_SALT = "sotclinic.outcomes.portal"  # noqa: S105 - a signing namespace, not a secret
 KIOSK_MINUTES = 120
 OVERDUE_AFTER_DAYS = 7
+#: a clinic's slug names its folder of licensed item-text files; anything else is never made into a path
+CLINIC_FOLDER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*\Z")
 
 
 @lru_cache(maxsize=1)
@@ -57,28 +61,74 @@ def default_codes_for(patient: Patient) -> list[str]:
     for complaint in patient.complaints.filter(active=True):
         for entry in data["complaints"].get(complaint.code, []):
             choices = entry.split("|")
-            codes.append(next((c for c in choices if offerable(c)), choices[-1]))
+            codes.append(next((c for c in choices if offerable(c, patient.clinic)), choices[-1]))
     codes += data["everyone"] + data["follow_up_only"]
     return list(dict.fromkeys(codes))
 
 
-def item_text(inst: Instrument) -> dict[str, str] | None:
-    """The item text the patient sees: ours where the terms allow it, or the clinic's licensed file; else None."""
-    if inst.ship_text:
-        return {code: item.text or item.label for code, item in inst.items.items()}
+def licensed_text(inst: Instrument, clinic: Clinic | None = None) -> ItemText | None:
+    """The licensed item-text file that ``clinic`` loaded for ``inst``, validated; None when there is none.
+
+    ``SOTCLINIC_ITEM_TEXT_DIR/<clinic slug>/<code>.toml`` is the clinic's own file; ``<dir>/<code>.toml``, directly
+    in the folder, holds for every clinic of the installation. A file that does not fit its instrument is never
+    used silently: ItemTextError names what does not fit.
+    """
     folder = getattr(settings, "SOTCLINIC_ITEM_TEXT_DIR", None)
     if not folder:
         return None
-    path = Path(folder) / f"{inst.code}.toml"
-    if not path.exists():
+    places = [Path(folder) / f"{inst.code}.toml"]
+    if clinic is not None and CLINIC_FOLDER.match(clinic.slug):
+        places.insert(0, Path(folder) / clinic.slug / f"{inst.code}.toml")
+    for path in places:
+        if path.exists():
+            return load_item_text(inst, path)
+    return None
+
+
+@dataclass(frozen=True)
+class ItemWording:
+    """What the patient sees of one item: its text and the wording of its answers. Display only: the values
+    recorded and scored are the instrument's."""
+
+    text: str
+    #: (value, wording) for each listed answer, in value order; () for a numeric scale
+    options: tuple[tuple[int, str], ...]
+    min_label: str
+    max_label: str
+
+
+def patient_wording(inst: Instrument, clinic: Clinic | None = None) -> dict[str, ItemWording] | None:
+    """Item code -> the wording patients see: ours where the terms allow it, else the clinic's licensed file
+    (item text and answer wording); None when there is neither, and the clinic records the total instead."""
+    if inst.ship_text:
+        return {
+            code: ItemWording(
+                text=item.text or item.label,
+                options=tuple((o.value, o.label) for o in item.responses.options),
+                min_label=item.responses.min_label,
+                max_label=item.responses.max_label,
+            )
+            for code, item in inst.items.items()
+        }
+    loaded = licensed_text(inst, clinic)
+    if loaded is None:
         return None
-    loaded = load_item_text(inst, path)
-    return {code: entry.text for code, entry in loaded.items.items()}
+    out: dict[str, ItemWording] = {}
+    for code, item in inst.items.items():
+        entry, responses = loaded.items[code], item.responses
+        low, high = entry.anchors or (responses.min_label, responses.max_label)
+        out[code] = ItemWording(
+            text=entry.text,
+            options=tuple(zip(responses.values, entry.options, strict=True)) if responses.options else (),
+            min_label=low,
+            max_label=high,
+        )
+    return out
 
 
-def offerable(code: str) -> bool:
-    """Can patients fill this in themselves? Only when the app may show its item text."""
-    return item_text(instrument(code)) is not None
+def offerable(code: str, clinic: Clinic | None = None) -> bool:
+    """Can patients of ``clinic`` fill this in themselves? Only when the app may show its item text."""
+    return patient_wording(instrument(code), clinic) is not None
 
 
 # --- assignments ------------------------------------------------------------------------------------------------
@@ -180,7 +230,7 @@ def due_for(patient: Patient, today: datetime.date | None = None) -> list[Due]:
                 timepoint=timepoint,
                 since=since,
                 overdue=(today - since).days > OVERDUE_AFTER_DAYS,
-                offerable=offerable(inst.code),
+                offerable=offerable(inst.code, clinic),
             )
         )
     return out

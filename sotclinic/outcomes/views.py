@@ -28,11 +28,11 @@ from sotclinic.outcomes.services import (
     assign,
     default_codes_for,
     due_for,
-    item_text,
     link_create,
     link_open,
     link_save_partial,
     link_submit,
+    patient_wording,
     record_total,
     unassign,
 )
@@ -178,16 +178,20 @@ def report(request: ClinicRequest) -> HttpResponse:
 
 
 def _questionnaires(link: Any) -> list[dict[str, Any]]:
+    """What the portal (e-mailed link or tablet) shows: the wording for the patient's clinic, item text and
+    answers alike (patient_wording), else our neutral labels. The values posted are the instrument's."""
     out = []
+    clinic = link.patient.clinic
     for code in link.instruments:
         inst = instrument(code)
-        texts = item_text(inst) or {}
+        wording = patient_wording(inst, clinic) or {}
         saved = link.partial.get(code, {})
         items = []
         for item_code, item in inst.items.items():
             responses = item.responses
+            shown = wording.get(item_code)
             choices = (
-                [(o.value, o.label) for o in responses.options]
+                list(shown.options if shown else ((o.value, o.label) for o in responses.options))
                 if responses.options
                 else [
                     (v, "")
@@ -199,12 +203,12 @@ def _questionnaires(link: Any) -> list[dict[str, Any]]:
             items.append(
                 {
                     "code": item_code,
-                    "text": texts.get(item_code, item.label),
+                    "text": shown.text if shown else item.label,
                     "choices": choices,
                     "min": responses.min,
                     "max": responses.max,
-                    "min_label": responses.min_label,
-                    "max_label": responses.max_label,
+                    "min_label": shown.min_label if shown else responses.min_label,
+                    "max_label": shown.max_label if shown else responses.max_label,
                     "value": saved.get(item_code),
                 }
             )
