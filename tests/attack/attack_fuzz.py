@@ -13,6 +13,7 @@ Failures are sorted by the checks' stable codes:
 
 from __future__ import annotations
 
+import os
 import random
 from collections import Counter
 from collections.abc import Callable
@@ -193,4 +194,6 @@ def _finding(failure: BaseException, operation: str, response: Any) -> Finding:
 
 
 def random_seed() -> int:
-    return random.SystemRandom().randrange(2**31)
+    """SOTCLINIC_FUZZ_SEED when set (to replay a run: each run prints its seed), else a fresh random one."""
+    chosen = os.environ.get("SOTCLINIC_FUZZ_SEED", "").strip()
+    return int(chosen) if chosen else random.SystemRandom().randrange(2**31)

@@ -33,19 +33,23 @@ pytestmark = pytest.mark.usefixtures("quiet_logs")
 
 CSRF = "attackattackattackattackattack00"  # any 32 characters of the token alphabet do, as cookie and header
 DEFAULT_CASES = 25  # x 2 operations x 2 modes = 100
+# The default run (every `scripts/test`, CI included) replays one fixed seed, so that a CI run cannot fail on a
+# case nobody has seen; the heavy run draws a fresh seed each time (printed; SOTCLINIC_FUZZ_SEED replays it).
+DEFAULT_SEED = 20261125
 HEAVY_CASES = int(os.environ.get("SOTCLINIC_FUZZ_CASES", "300"))  # x 4 = 1200
 
 
-def _check(report: FuzzReport, minimum: int, label: str) -> None:
-    print("\n" + report.summary())
+def _check(report: FuzzReport, minimum: int, label: str, rng_seed: int) -> None:
+    summary = f"seed {rng_seed} (SOTCLINIC_FUZZ_SEED={rng_seed} replays this run)\n" + report.summary()
+    print("\n" + summary)
     out = Path(os.environ.get("SOTCLINIC_TEST_OUTPUT", "test-output"))
     out.mkdir(parents=True, exist_ok=True)
-    (out / f"attack-schemathesis-{label}.txt").write_text(report.summary() + "\n")
-    assert report.cases >= minimum, report.summary()
-    assert report.responses_5xx == 0, report.summary() + "\n\n" + report.first_of_each_new()
-    assert not report.server_errors, report.first_of_each_new()
+    (out / f"attack-schemathesis-{label}.txt").write_text(summary + "\n")
+    assert report.cases >= minimum, summary
+    assert report.responses_5xx == 0, summary + "\n\n" + report.first_of_each_new()
+    assert not report.server_errors, summary + "\n\n" + report.first_of_each_new()
     new = [f for f in report.findings if not f.known]
-    assert not new, report.summary() + "\n\n" + report.first_of_each_new()
+    assert not new, summary + "\n\n" + report.first_of_each_new()
 
 
 @pytest.fixture
@@ -71,14 +75,15 @@ def test_schemathesis_in_process(world: World, in_process: Any) -> None:
         send=lambda case: case.call(cookies=cookies, headers=headers),
         visit_ids=[str(world.draft_visit.pk), str(world.signed_visit.pk)],
         cases_per_run=DEFAULT_CASES,
-        rng_seed=random_seed(),
+        rng_seed=DEFAULT_SEED,
         headers=headers,
     )
-    _check(report, minimum=4 * DEFAULT_CASES, label="in-process")
+    _check(report, minimum=4 * DEFAULT_CASES, label="in-process", rng_seed=DEFAULT_SEED)
 
 
 @heavy
 def test_schemathesis_against_a_live_server(tmp_path: Path) -> None:
+    rng_seed = random_seed()
     with LiveServer(tmp_path) as server:
         seeded = server.seed()
         server.start()
@@ -95,10 +100,10 @@ def test_schemathesis_against_a_live_server(tmp_path: Path) -> None:
             ),
             visit_ids=[seeded["draft_visit"], seeded["signed_visit"]],
             cases_per_run=HEAVY_CASES,
-            rng_seed=random_seed(),
+            rng_seed=rng_seed,
             headers=headers,
         )
-    _check(report, minimum=min(1000, 4 * HEAVY_CASES), label="live-server")
+    _check(report, minimum=min(1000, 4 * HEAVY_CASES), label="live-server", rng_seed=rng_seed)
 
 
 # --- the schema violations found so far, one request each ----------------------------------------------------
