@@ -49,7 +49,7 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
     context = browser.new_context(base_url=live_server.url)
     context.add_init_script(RECORD_VIOLATIONS)
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(30_000)  # generous: CI runs two browser-heavy workers on two cores
     problems: list[str] = []
     page.on("pageerror", lambda exc: problems.append(f"error: {exc}"))
     page.on(
