@@ -412,7 +412,7 @@ def _outcomes(
             code = assignment.instrument
             if code == "pgic" and order == 0:
                 continue
-            if offerable(code):
+            if offerable(code, patient.clinic):
                 answers = _demo_answers(code, pains[index], order, rng)
                 result = score(code, answers)
                 Response.objects.create(
