@@ -76,7 +76,10 @@ PATIENT_MARKERS = (
     EMAIL,
     "zanzibarova@",
     PHONE,
-    "900461",
+    # The phone written without its space, or after a country code. Not a shorter fragment: six digits turn up by
+    # chance in the random tokens, nonces and ids of 1,740 responses (a bare "900461" once matched a random id).
+    "07700900461",
+    "7700 900461",
     ADDRESS,
     "Larkspur",
     COMPLAINT_TEXT,

@@ -42,7 +42,7 @@ pytestmark = pytest.mark.usefixtures("quiet_logs")
 # Parameters that name something of the home patient's record.
 RECORD_PARAMETERS = {"patient_id", "visit_id", "flag_id", "event_id", "assignment_id"}
 # Never, anywhere, to a practitioner outside the caseload: clinical text and contact details.
-NEVER = (*CLINICAL_MARKERS, COMPLAINT_TEXT, EMAIL, PHONE, ADDRESS, "Larkspur", "900461")
+NEVER = (*CLINICAL_MARKERS, COMPLAINT_TEXT, EMAIL, PHONE, ADDRESS, "Larkspur", "07700900461", "7700 900461")
 # Allowed on a refusal: the name on the break-the-glass page. Nothing else of PATIENT_MARKERS.
 NAME_ONLY = {GIVEN, FAMILY}
 # Lists that still name the clinic's patients (name and date of birth), as they do for the front desk.
