@@ -27,6 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _scratch import scratch_database  # noqa: E402 - after the path is set
+
 
 def main() -> None:
     parser = argparse.ArgumentParser()
@@ -43,34 +45,13 @@ def main() -> None:
         child(args.child)
         return
 
-    tmp = tempfile.mkdtemp(prefix="sotclinic-bench-")
-    scratch_db = None
-    if args.postgres:
-        import psycopg
-
-        scratch_db = f"sotclinic_bench_{os.getpid()}"
-        with psycopg.connect(args.postgres, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{scratch_db}"')
-        base = args.postgres.rsplit("/", 1)[0]
-        os.environ["DATABASE_URL"] = f"{base}/{scratch_db}"
-    else:
-        os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
-    try:
+    with scratch_database(args.postgres):
         seed(args)
         from django.db import connections
 
         connections.close_all()
         for slug in ("small", "bench"):
             run_child(slug)
-    finally:
-        if scratch_db:
-            from django.db import connections
-
-            connections.close_all()
-            import psycopg
-
-            with psycopg.connect(args.postgres, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{scratch_db}"')
 
 
 def seed(args: argparse.Namespace) -> None:

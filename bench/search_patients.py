@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from _scratch import scratch_database  # noqa: E402 - after the path is set
 
 
 def main() -> None:
@@ -31,30 +31,8 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    tmp = tempfile.mkdtemp(prefix="sotclinic-bench-")
-    scratch_db = None
-    if args.postgres:
-        import psycopg
-
-        scratch_db = f"sotclinic_bench_{os.getpid()}"
-        with psycopg.connect(args.postgres, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{scratch_db}"')
-        base = args.postgres.rsplit("/", 1)[0]
-        os.environ["DATABASE_URL"] = f"{base}/{scratch_db}"
-    else:
-        os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sotclinic.config.settings")
-    try:
+    with scratch_database(args.postgres):
         run(args)
-    finally:
-        if scratch_db:
-            from django.db import connections
-
-            connections.close_all()
-            import psycopg
-
-            with psycopg.connect(args.postgres, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{scratch_db}"')
 
 
 def run(args: argparse.Namespace) -> None:
