@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from sotclinic.measures.instruments import DATA_DIR
+from tests.textedit import replace_once
 
 
 @pytest.fixture
@@ -24,10 +25,7 @@ def edit(data_copy: Path) -> Callable[[str, str, str], Path]:
     """edit(file, old, new): replace exactly one occurrence of ``old`` in a copied instrument file."""
 
     def _edit(name: str, old: str, new: str) -> Path:
-        path = data_copy / name
-        text = path.read_text(encoding="utf-8")
-        assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {name}"
-        path.write_text(text.replace(old, new), encoding="utf-8")
+        replace_once(data_copy / name, old, new)
         return data_copy
 
     return _edit

@@ -10,6 +10,7 @@ import pytest
 
 from sotclinic.safety import RedFlagRules, load_rules
 from sotclinic.safety.rules import DATA_FILE
+from tests.textedit import replace_once
 
 
 @pytest.fixture(scope="session")
@@ -30,9 +31,7 @@ def edit(rules_copy: Path) -> Callable[[str, str], Path]:
     """edit(old, new): replace exactly one occurrence of ``old`` in the copied rules file."""
 
     def _edit(old: str, new: str) -> Path:
-        text = rules_copy.read_text(encoding="utf-8")
-        assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times"
-        rules_copy.write_text(text.replace(old, new), encoding="utf-8")
+        replace_once(rules_copy, old, new)
         return rules_copy
 
     return _edit

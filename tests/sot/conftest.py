@@ -10,6 +10,7 @@ import pytest
 
 from sotclinic.sot import KnowledgeBase, default_kb, load_kb
 from sotclinic.sot.kb import DATA_DIR
+from tests.textedit import replace_once
 
 
 @pytest.fixture(scope="session")
@@ -30,10 +31,7 @@ def edit(data_copy: Path) -> Callable[[str, str, str], Path]:
     """edit(file, old, new): replace exactly one occurrence of ``old`` in a copied knowledge file."""
 
     def _edit(name: str, old: str, new: str) -> Path:
-        path = data_copy / name
-        text = path.read_text(encoding="utf-8")
-        assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {name}"
-        path.write_text(text.replace(old, new), encoding="utf-8")
+        replace_once(data_copy / name, old, new)
         return data_copy
 
     return _edit
